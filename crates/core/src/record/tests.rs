@@ -1,0 +1,102 @@
+use super::*;
+use serde_json::json;
+
+fn map(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().expect("object")
+}
+
+#[test]
+fn need_with_chinese_headers_and_cells() {
+    let input = map(json!({
+        "外部编号": "N-1",
+        "单位名称": "琴岛海工装备有限公司",
+        "标题": "深水系泊链疲劳监测",
+        "核心指标": "监测精度：≤1mm；续航: 3年",
+        "所属领域": "船舶与海工装备；新材料",
+        "关键词": "系泊链、疲劳、监测、疲劳",
+        "合作方式": "合作开发",
+        "预算下限（万元）": "50",
+        "预算上限（万元）": "120",
+        "截止日期": "2027年6月30日",
+        "要求成熟度": "中试",
+        "公开范围": "仅工作人员可见",
+    }));
+    let need = NeedRecord::from_map(&input, ExternalId::Required).expect("valid");
+    assert_eq!(need.indicators.len(), 2);
+    assert_eq!(
+        need.indicators[1],
+        Indicator {
+            name: "续航".into(),
+            target: "3年".into()
+        }
+    );
+    assert_eq!(
+        need.fields,
+        vec![Field::MarineEquipment, Field::NewMaterials]
+    );
+    assert_eq!(need.keywords, vec!["系泊链", "疲劳", "监测"]);
+    assert_eq!(need.budget_max.unwrap().yuan(), 1_200_000);
+    assert_eq!(need.deadline, NaiveDate::from_ymd_opt(2027, 6, 30));
+    assert_eq!(need.required_trl.unwrap().level(), 6);
+    assert_eq!(need.visibility, Visibility::StaffOnly);
+    assert_eq!(need.status, NeedStatus::Published);
+}
+
+#[test]
+fn need_reports_every_bad_field() {
+    let input = map(json!({
+        "external_id": "N-2",
+        "org_name": "某公司",
+        "budget_min": "十万",
+        "deadline": "3026-01-01",
+        "fields": ["新能源", "火星开发"],
+        "colour": "red",
+    }));
+    let errors = NeedRecord::from_map(&input, ExternalId::Required).unwrap_err();
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    for f in ["title", "budget_min", "deadline", "fields", "colour"] {
+        assert!(fields.contains(&f), "{f} missing from {errors:?}");
+    }
+    let budget = errors.iter().find(|e| e.field == "budget_min").unwrap();
+    assert_eq!(budget.message, "\"十万\" is not a number of 万元");
+}
+
+#[test]
+fn budget_min_above_max_is_refused() {
+    let input = map(
+        json!({"external_id": "x", "org_name": "a", "title": "t", "budget_min": 80, "budget_max": 50}),
+    );
+    let errors = NeedRecord::from_map(&input, ExternalId::Required).unwrap_err();
+    assert_eq!(errors[0].field, "budget_max");
+}
+
+#[test]
+fn capability_defaults() {
+    let input =
+        map(json!({"external_id": "c1", "org_name": "琴岛理工大学", "title": "高熵合金涂层"}));
+    let cap = CapabilityRecord::from_map(&input, ExternalId::Required).unwrap();
+    assert_eq!(cap.kind, CapabilityKind::Achievement);
+    assert_eq!(cap.status, CapabilityStatus::Published);
+    assert_eq!(cap.capacity, 1);
+    let missing = map(json!({"org_name": "x", "title": "t"}));
+    assert_eq!(
+        CapabilityRecord::from_map(&missing, ExternalId::Required).unwrap_err()[0].field,
+        "external_id"
+    );
+    assert!(CapabilityRecord::from_map(&missing, ExternalId::Optional).is_ok());
+}
+
+#[test]
+fn organization_checks_credit_code_and_contacts() {
+    let input = map(json!({
+        "external_id": "o1", "name": "琴岛某某科技有限公司", "kind": "企业",
+        "credit_code": "91350100M000100Y44", "contact_email": "not-an-email", "region": "高新区"
+    }));
+    let errors = OrganizationRecord::from_map(&input, ExternalId::Required).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].message.contains("check character"), "{errors:?}");
+    let ok = map(
+        json!({"external_id": "o1", "name": "琴岛某某科技有限公司", "credit_code": "91350100M000100Y43"}),
+    );
+    assert!(OrganizationRecord::from_map(&ok, ExternalId::Required).is_ok());
+}

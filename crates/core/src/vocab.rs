@@ -1,0 +1,336 @@
+//! Controlled vocabularies. Each term has a stable snake_case code (stored in
+//! the database and used by the API), a Chinese label (what users read and
+//! what spreadsheets usually carry) and an English label.
+
+use serde::{Deserialize, Serialize};
+
+/// Behaviour shared by every vocabulary enum.
+pub trait Vocabulary: Sized + Copy + 'static {
+    /// Name of the vocabulary, for error messages ("field", "cooperation mode").
+    const NAME: &'static str;
+    /// Every term, in display order.
+    const ALL: &'static [Self];
+    fn code(self) -> &'static str;
+    fn label_zh(self) -> &'static str;
+    fn label_en(self) -> &'static str;
+
+    /// Accepts the code, the Chinese label or the English label (case-insensitive).
+    fn parse(input: &str) -> Option<Self> {
+        let s = input.trim();
+        Self::ALL.iter().copied().find(|t| {
+            t.code().eq_ignore_ascii_case(s)
+                || t.label_zh() == s
+                || t.label_en().eq_ignore_ascii_case(s)
+        })
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|t| t.code() == code)
+    }
+
+    /// Label in the requested language ("zh…" → Chinese, anything else → English).
+    fn label(self, lang: &str) -> &'static str {
+        if lang.starts_with("zh") {
+            self.label_zh()
+        } else {
+            self.label_en()
+        }
+    }
+}
+
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident, $vname:literal, { $($variant:ident => ($code:literal, $zh:literal, $en:literal)),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl Vocabulary for $name {
+            const NAME: &'static str = $vname;
+            const ALL: &'static [Self] = &[$(Self::$variant),+];
+            fn code(self) -> &'static str { match self { $(Self::$variant => $code),+ } }
+            fn label_zh(self) -> &'static str { match self { $(Self::$variant => $zh),+ } }
+            fn label_en(self) -> &'static str { match self { $(Self::$variant => $en),+ } }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                <Self as Vocabulary>::parse(s).ok_or_else(|| unknown_term::<Self>(s))
+            }
+        }
+    };
+}
+
+/// The error text for a value outside a vocabulary, listing what is allowed.
+pub fn unknown_term<V: Vocabulary>(input: &str) -> String {
+    let allowed: Vec<String> = V::ALL
+        .iter()
+        .map(|t| format!("{} ({})", t.code(), t.label_zh()))
+        .collect();
+    format!(
+        "\"{input}\" is not a known {}; expected one of: {}",
+        V::NAME,
+        allowed.join(", ")
+    )
+}
+
+vocabulary!(
+    /// Industry fields (所属领域) of the city's plan.
+    Field, "field", {
+    AdvancedEquipment => ("advanced_equipment", "高端装备制造", "Advanced equipment manufacturing"),
+    NewMaterials => ("new_materials", "新材料", "New materials"),
+    Aerospace => ("aerospace", "航空航天", "Aerospace"),
+    AgriculturalMachinery => ("agricultural_machinery", "农业机械", "Agricultural machinery"),
+    MarineEquipment => ("marine_equipment", "船舶与海工装备", "Ships and offshore equipment"),
+    WaterTech => ("water_tech", "水科技", "Water technology"),
+    DigitalPublishing => ("digital_publishing", "数字出版", "Digital publishing"),
+    ModernLogistics => ("modern_logistics", "现代物流", "Modern logistics"),
+    EnergySaving => ("energy_saving", "节能环保", "Energy saving and environmental protection"),
+    ModernAgriculture => ("modern_agriculture", "现代农业", "Modern agriculture"),
+    Biomedicine => ("biomedicine", "生物医药", "Biomedicine"),
+    ElectronicInformation => ("electronic_information", "电子信息", "Electronic information"),
+    NewEnergy => ("new_energy", "新能源", "New energy"),
+    NewEnergyVehicles => ("new_energy_vehicles", "新能源汽车", "New energy vehicles"),
+    ArtificialIntelligence => ("artificial_intelligence", "人工智能", "Artificial intelligence"),
+    MarineScience => ("marine_science", "海洋科技", "Marine science and technology"),
+    GreenChemicals => ("green_chemicals", "绿色化工", "Green chemical engineering"),
+    FoodIndustry => ("food_industry", "食品工业", "Food industry"),
+});
+
+vocabulary!(
+    /// Kinds of organization (机构类型).
+    OrgKind, "organization kind", {
+    Enterprise => ("enterprise", "企业", "Enterprise"),
+    University => ("university", "高校", "University"),
+    ResearchInstitute => ("research_institute", "科研院所", "Research institute"),
+    NewRdInstitution => ("new_rd_institution", "新型研发机构", "New R&D institution"),
+    ForeignInstitution => ("foreign_institution", "境外高校院所", "Foreign university or institute"),
+    ServiceAgency => ("service_agency", "科技服务机构", "Technology service agency"),
+});
+
+impl OrgKind {
+    /// Organizations that list capabilities (universities and institutes).
+    pub fn is_academic(self) -> bool {
+        matches!(
+            self,
+            Self::University
+                | Self::ResearchInstitute
+                | Self::NewRdInstitution
+                | Self::ForeignInstitution
+        )
+    }
+
+    /// Domestic legal entities carry a unified social credit code.
+    pub fn needs_credit_code(self) -> bool {
+        !matches!(self, Self::ForeignInstitution)
+    }
+}
+
+vocabulary!(
+    /// Cooperation modes (合作方式).
+    CooperationMode, "cooperation mode", {
+    Transfer => ("transfer", "技术转让", "Technology transfer"),
+    License => ("license", "技术许可", "Technology licensing"),
+    JointDevelopment => ("joint_development", "合作开发", "Joint development"),
+    CommissionedDevelopment => ("commissioned_development", "委托开发", "Commissioned development"),
+    Consulting => ("consulting", "技术咨询", "Technical consulting"),
+    TechnicalService => ("technical_service", "技术服务", "Technical service"),
+    EquityInvestment => ("equity_investment", "作价投资", "Investment in kind"),
+    JointInstitute => ("joint_institute", "共建研发机构", "Joint R&D institution"),
+    TalentTraining => ("talent_training", "人才联合培养", "Joint talent training"),
+});
+
+vocabulary!(
+    /// Kinds of capability listing.
+    CapabilityKind, "capability kind", {
+    Achievement => ("achievement", "成果", "Research achievement"),
+    Team => ("team", "团队", "Research team"),
+    Patent => ("patent", "专利", "Patent"),
+    Instrument => ("instrument", "仪器设备", "Instrument"),
+    Expert => ("expert", "专家", "Expert"),
+});
+
+vocabulary!(
+    /// Who may see a need.
+    Visibility, "visibility", {
+    Public => ("public", "公开", "Public"),
+    StaffOnly => ("staff_only", "仅工作人员可见", "Staff only"),
+});
+
+vocabulary!(
+    /// Life cycle of a technology need.
+    NeedStatus, "need status", {
+    Draft => ("draft", "草稿", "Draft"),
+    Published => ("published", "已发布", "Published"),
+    Matched => ("matched", "已对接", "Matched"),
+    Closed => ("closed", "已关闭", "Closed"),
+});
+
+vocabulary!(
+    /// Life cycle of a capability listing.
+    CapabilityStatus, "capability status", {
+    Draft => ("draft", "草稿", "Draft"),
+    Published => ("published", "已发布", "Published"),
+    Withdrawn => ("withdrawn", "已下架", "Withdrawn"),
+});
+
+vocabulary!(
+    /// Expected ownership of the resulting intellectual property (产权归属).
+    IpOwnership, "IP ownership", {
+    Enterprise => ("enterprise", "归企业所有", "Owned by the enterprise"),
+    Shared => ("shared", "双方共有", "Jointly owned"),
+    Provider => ("provider", "归成果方所有", "Owned by the provider"),
+    Negotiable => ("negotiable", "协商确定", "To be negotiated"),
+});
+
+vocabulary!(
+    /// Staff review of an organization.
+    ReviewStatus, "review status", {
+    Pending => ("pending", "待审核", "Pending"),
+    Approved => ("approved", "已通过", "Approved"),
+    Rejected => ("rejected", "已驳回", "Rejected"),
+});
+
+vocabulary!(
+    /// Status of a match suggestion.
+    SuggestionStatus, "suggestion status", {
+    Suggested => ("suggested", "待审核", "Suggested"),
+    Accepted => ("accepted", "已采纳", "Accepted"),
+    Contacted => ("contacted", "已联系", "Contacted"),
+    Rejected => ("rejected", "已拒绝", "Rejected"),
+});
+
+vocabulary!(
+    /// Why staff rejected a suggestion.
+    RejectReason, "reject reason", {
+    DirectionMismatch => ("direction_mismatch", "方向不符", "Direction does not fit"),
+    InsufficientMaturity => ("insufficient_maturity", "成熟度不足", "Not mature enough"),
+    BudgetMismatch => ("budget_mismatch", "预算不符", "Budget does not fit"),
+    ExistingCooperation => ("existing_cooperation", "已有合作", "Already cooperating"),
+    Other => ("other", "其他", "Other"),
+});
+
+vocabulary!(
+    /// Kinds of matchmaking event (产学研活动).
+    EventKind, "event kind", {
+    Comprehensive => ("comprehensive", "综合性", "City-wide"),
+    Thematic => ("thematic", "专题性", "Thematic"),
+    CommissionerTraining => ("commissioner_training", "科技特派员培训", "Technology commissioner training"),
+    International => ("international", "国际合作", "International cooperation"),
+});
+
+vocabulary!(
+    /// Life cycle of an event.
+    EventStatus, "event status", {
+    Planned => ("planned", "筹备中", "Planned"),
+    RegistrationOpen => ("registration_open", "报名中", "Registration open"),
+    Held => ("held", "已举办", "Held"),
+    Closed => ("closed", "已结束", "Closed"),
+});
+
+vocabulary!(
+    /// Status of a 1:1 meeting at an event.
+    MeetingStatus, "meeting status", {
+    Scheduled => ("scheduled", "已安排", "Scheduled"),
+    Held => ("held", "已洽谈", "Held"),
+    Cancelled => ("cancelled", "已取消", "Cancelled"),
+    NoShow => ("no_show", "未到场", "No-show"),
+});
+
+vocabulary!(
+    /// How a cooperation project came about.
+    ProjectOrigin, "project origin", {
+    Match => ("match", "匹配推荐", "Match suggestion"),
+    EventMeeting => ("event_meeting", "活动洽谈", "Event meeting"),
+    Manual => ("manual", "手工登记", "Entered manually"),
+});
+
+vocabulary!(
+    /// Life cycle of a cooperation project.
+    ProjectStatus, "project status", {
+    Planned => ("planned", "计划中", "Planned"),
+    Negotiating => ("negotiating", "洽谈中", "Negotiating"),
+    Signed => ("signed", "已签约", "Signed"),
+    InProgress => ("in_progress", "实施中", "In progress"),
+    Completed => ("completed", "已完成", "Completed"),
+    Terminated => ("terminated", "已终止", "Terminated"),
+});
+
+vocabulary!(
+    /// Technology contract types (技术合同类型).
+    ContractType, "contract type", {
+    Development => ("development", "技术开发", "Technology development"),
+    Transfer => ("transfer", "技术转让", "Technology transfer"),
+    License => ("license", "技术许可", "Technology licensing"),
+    Consulting => ("consulting", "技术咨询", "Technical consulting"),
+    Service => ("service", "技术服务", "Technical service"),
+});
+
+vocabulary!(
+    /// User roles.
+    Role, "role", {
+    Enterprise => ("enterprise", "企业用户", "Enterprise user"),
+    University => ("university", "高校院所用户", "University user"),
+    Staff => ("staff", "工作人员", "Staff"),
+    Admin => ("admin", "管理员", "Administrator"),
+});
+
+impl Role {
+    /// Enterprise and university users act for an organization.
+    pub fn needs_organization(self) -> bool {
+        matches!(self, Self::Enterprise | Self::University)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_code_and_both_labels() {
+        assert_eq!(Field::parse("new_energy"), Some(Field::NewEnergy));
+        assert_eq!(Field::parse(" 新能源 "), Some(Field::NewEnergy));
+        assert_eq!(Field::parse("New energy"), Some(Field::NewEnergy));
+        assert_eq!(
+            Visibility::parse("仅工作人员可见"),
+            Some(Visibility::StaffOnly)
+        );
+        assert_eq!(Visibility::parse("staff_only"), Some(Visibility::StaffOnly));
+        assert_eq!(Field::parse("新能"), None);
+    }
+
+    #[test]
+    fn codes_are_unique_and_stable() {
+        fn check<V: Vocabulary>() {
+            let mut codes: Vec<_> = V::ALL.iter().map(|t| t.code()).collect();
+            codes.sort();
+            codes.dedup();
+            assert_eq!(codes.len(), V::ALL.len(), "{}", V::NAME);
+            let mut zh: Vec<_> = V::ALL.iter().map(|t| t.label_zh()).collect();
+            zh.sort();
+            zh.dedup();
+            assert_eq!(zh.len(), V::ALL.len(), "{}", V::NAME);
+        }
+        check::<Field>();
+        check::<OrgKind>();
+        check::<CooperationMode>();
+        check::<CapabilityKind>();
+        check::<ProjectStatus>();
+        check::<Role>();
+        assert_eq!(Field::MarineEquipment.code(), "marine_equipment");
+        assert_eq!(Field::MarineEquipment.label_zh(), "船舶与海工装备");
+    }
+
+    #[test]
+    fn unknown_term_lists_the_allowed_values() {
+        let msg = "x".parse::<Visibility>().unwrap_err();
+        assert!(msg.contains("staff_only (仅工作人员可见)"), "{msg}");
+    }
+}

@@ -1,0 +1,1 @@
+//! Chinese full-text search over needs and capabilities: the tantivy schema, the Chinese analyzer, indexing from the store and queries. The index is derived from the database and can always be rebuilt.

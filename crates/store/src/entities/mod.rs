@@ -1,0 +1,19 @@
+//! sea-orm entities, one module per table. Enumerated values are stored as
+//! their vocabulary codes (see `qiao_core::vocab`), lists as JSON arrays and
+//! money as whole yuan.
+
+pub mod annual_plan;
+pub mod api_token;
+pub mod audit_log;
+pub mod capability;
+pub mod event;
+pub mod match_suggestion;
+pub mod meeting;
+pub mod need;
+pub mod organization;
+pub mod outbox;
+pub mod plan_target;
+pub mod project;
+pub mod registration;
+pub mod session;
+pub mod user;

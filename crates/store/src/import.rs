@@ -1,0 +1,492 @@
+//! Bulk upsert of validated records by `external_id`, all or nothing.
+//!
+//! A file is written in one transaction with multi-row statements: either
+//! every row lands (with its outbox rows) or none does. Organizations named
+//! by needs or capabilities but not yet known are created as pending and
+//! listed in the report, so staff can review them.
+
+use crate::Store;
+use crate::audit::{self, Actor, Entry};
+use crate::convert;
+use crate::entities::{capability, need, organization};
+use crate::error::StoreError;
+use crate::outbox::{self, EntityType, Op};
+use chrono::Utc;
+use qiao_core::record::{CapabilityRecord, NeedRecord, OrganizationRecord};
+use qiao_core::vocab::{OrgKind, ReviewStatus, Vocabulary};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+/// Rows per multi-row INSERT: well under the bind-parameter limits of both databases.
+const BATCH: usize = 400;
+
+/// A problem with one row of an input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, field {}: {}",
+            self.line, self.field, self.message
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Organizations created as pending because a row named them.
+    pub new_organizations: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} invalid row(s); nothing was written", .0.len())]
+    Rows(Vec<RowError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sea_orm::DbErr> for ImportError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Store(StoreError::Db(e))
+    }
+}
+
+/// One validated input record and the line it came from.
+pub struct Line<R> {
+    pub line: usize,
+    pub record: R,
+}
+
+fn check_unique_ids<R>(
+    rows: &[Line<R>],
+    id: impl Fn(&R) -> Option<&str>,
+) -> Result<(), ImportError> {
+    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    let mut errors = Vec::new();
+    for row in rows {
+        match id(&row.record) {
+            None => errors.push(RowError {
+                line: row.line,
+                field: "external_id".into(),
+                message: "is required".into(),
+            }),
+            Some(ext) => {
+                if let Some(first) = first_seen.insert(ext, row.line) {
+                    errors.push(RowError {
+                        line: row.line,
+                        field: "external_id".into(),
+                        message: format!("\"{ext}\" already appears on line {first}"),
+                    });
+                    first_seen.insert(ext, first);
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ImportError::Rows(errors))
+    }
+}
+
+/// Finds organizations by name, creating missing ones as pending.
+async fn resolve_orgs(
+    tx: &DatabaseTransaction,
+    names: HashSet<&str>,
+    new_kind: OrgKind,
+    report: &mut ImportReport,
+) -> Result<HashMap<String, i64>, ImportError> {
+    let names: Vec<String> = names.into_iter().map(str::to_string).collect();
+    let mut ids = HashMap::new();
+    for chunk in names.chunks(BATCH) {
+        for org in organization::Entity::find()
+            .filter(organization::Column::Name.is_in(chunk.iter().cloned()))
+            .all(tx)
+            .await?
+        {
+            ids.insert(org.name, org.id);
+        }
+    }
+    let mut missing: Vec<String> = names.into_iter().filter(|n| !ids.contains_key(n)).collect();
+    missing.sort();
+    let now = Utc::now();
+    let mut created = Vec::new();
+    for name in &missing {
+        let record = OrganizationRecord {
+            external_id: None,
+            name: name.clone(),
+            kind: new_kind,
+            credit_code: None,
+            region: None,
+            flags: vec![],
+            fields: vec![],
+            description: String::new(),
+            contact_name: String::new(),
+            contact_phone: String::new(),
+            contact_email: String::new(),
+        };
+        let mut am = new_org_model(now);
+        convert::organization_values(&record, &mut am);
+        let id = organization::Entity::insert(am)
+            .exec(tx)
+            .await?
+            .last_insert_id;
+        ids.insert(name.clone(), id);
+        created.push(id);
+    }
+    outbox::append(tx, EntityType::Organization, Op::Upsert, &created).await?;
+    report.new_organizations = missing;
+    Ok(ids)
+}
+
+fn new_org_model(now: chrono::DateTime<Utc>) -> organization::ActiveModel {
+    organization::ActiveModel {
+        id: NotSet,
+        review_status: Set(ReviewStatus::Pending.code().into()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    }
+}
+
+async fn finish(
+    tx: DatabaseTransaction,
+    actor: &Actor,
+    entity_type: &str,
+    source: &str,
+    report: &ImportReport,
+) -> Result<(), ImportError> {
+    audit::record(
+        &tx,
+        actor,
+        Entry {
+            action: "import",
+            entity_type,
+            entity_id: None,
+            before: None,
+            after: Some(json!({ "source": source, "report": report })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ids of rows just inserted, looked up by their external ids.
+async fn ids_by_external_id<E, C>(
+    tx: &DatabaseTransaction,
+    column: C,
+    id_of: impl Fn(&E::Model) -> i64,
+    ext_ids: &[String],
+) -> Result<Vec<i64>, ImportError>
+where
+    E: EntityTrait,
+    C: ColumnTrait,
+{
+    let mut ids = Vec::with_capacity(ext_ids.len());
+    for chunk in ext_ids.chunks(BATCH) {
+        let rows = E::find()
+            .filter(column.is_in(chunk.iter().cloned()))
+            .all(tx)
+            .await?;
+        ids.extend(rows.iter().map(&id_of));
+    }
+    Ok(ids)
+}
+
+impl Store {
+    pub async fn import_organizations(
+        &self,
+        rows: Vec<Line<OrganizationRecord>>,
+        actor: &Actor,
+        source: &str,
+    ) -> Result<ImportReport, ImportError> {
+        check_unique_ids(&rows, |r| r.external_id.as_deref())?;
+        let mut errors = Vec::new();
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        for row in &rows {
+            if let Some(first) = names.insert(&row.record.name, row.line) {
+                errors.push(RowError {
+                    line: row.line,
+                    field: "name".into(),
+                    message: format!("\"{}\" already appears on line {first}", row.record.name),
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ImportError::Rows(errors));
+        }
+        let tx = self.conn().begin().await?;
+        let mut report = ImportReport::default();
+        let now = Utc::now();
+        let mut touched = Vec::new();
+        for row in &rows {
+            let r = &row.record;
+            let ext = r.external_id.clone().expect("checked");
+            let existing = match organization::Entity::find()
+                .filter(organization::Column::ExternalId.eq(ext.clone()))
+                .one(&tx)
+                .await?
+            {
+                Some(m) => Some(m),
+                None => {
+                    organization::Entity::find()
+                        .filter(organization::Column::Name.eq(r.name.clone()))
+                        .one(&tx)
+                        .await?
+                }
+            };
+            match existing {
+                Some(m) if &convert::organization_record(&m) == r => report.unchanged += 1,
+                Some(m) => {
+                    // A different organization already holds this name.
+                    if m.name != r.name
+                        && let Some(other) = organization::Entity::find()
+                            .filter(organization::Column::Name.eq(r.name.clone()))
+                            .one(&tx)
+                            .await?
+                        && other.id != m.id
+                    {
+                        return Err(ImportError::Rows(vec![RowError {
+                            line: row.line,
+                            field: "name".into(),
+                            message: format!(
+                                "\"{}\" is already the name of another organization",
+                                r.name
+                            ),
+                        }]));
+                    }
+                    let version = m.version;
+                    let id = m.id;
+                    let mut am = m.into_active_model();
+                    convert::organization_values(r, &mut am);
+                    am.version = Set(version + 1);
+                    am.updated_at = Set(now);
+                    am.update(&tx).await?;
+                    touched.push(id);
+                    report.updated += 1;
+                }
+                None => {
+                    let mut am = new_org_model(now);
+                    convert::organization_values(r, &mut am);
+                    let id = organization::Entity::insert(am)
+                        .exec(&tx)
+                        .await?
+                        .last_insert_id;
+                    touched.push(id);
+                    report.created += 1;
+                }
+            }
+        }
+        outbox::append(&tx, EntityType::Organization, Op::Upsert, &touched).await?;
+        finish(tx, actor, "organization", source, &report).await?;
+        Ok(report)
+    }
+
+    pub async fn import_needs(
+        &self,
+        rows: Vec<Line<NeedRecord>>,
+        actor: &Actor,
+        source: &str,
+    ) -> Result<ImportReport, ImportError> {
+        check_unique_ids(&rows, |r| r.external_id.as_deref())?;
+        let tx = self.conn().begin().await?;
+        let mut report = ImportReport::default();
+        let orgs = resolve_orgs(
+            &tx,
+            rows.iter().map(|r| r.record.org_name.as_str()).collect(),
+            OrgKind::Enterprise,
+            &mut report,
+        )
+        .await?;
+        let org_names: HashMap<i64, &str> = orgs.iter().map(|(n, id)| (*id, n.as_str())).collect();
+        let now = Utc::now();
+        let mut touched = Vec::new();
+        let mut inserts = Vec::new();
+        let mut inserted_ids = Vec::new();
+        for chunk in rows.chunks(BATCH) {
+            let ext_ids: Vec<String> = chunk
+                .iter()
+                .filter_map(|r| r.record.external_id.clone())
+                .collect();
+            let existing: HashMap<String, need::Model> = need::Entity::find()
+                .filter(need::Column::ExternalId.is_in(ext_ids))
+                .all(&tx)
+                .await?
+                .into_iter()
+                .filter_map(|m| Some((m.external_id.clone()?, m)))
+                .collect();
+            for row in chunk {
+                let r = &row.record;
+                let org_id = orgs[&r.org_name];
+                let ext = r.external_id.clone().expect("checked");
+                match existing.get(&ext) {
+                    Some(m)
+                        if &convert::need_record(
+                            m,
+                            org_names.get(&m.org_id).copied().unwrap_or(""),
+                        ) == r =>
+                    {
+                        report.unchanged += 1
+                    }
+                    Some(m) => {
+                        let mut am = m.clone().into_active_model();
+                        convert::need_values(r, org_id, &mut am);
+                        am.version = Set(m.version + 1);
+                        am.updated_at = Set(now);
+                        am.update(&tx).await?;
+                        touched.push(m.id);
+                        report.updated += 1;
+                    }
+                    None => {
+                        let mut am = need::ActiveModel {
+                            id: NotSet,
+                            version: Set(1),
+                            created_at: Set(now),
+                            updated_at: Set(now),
+                            deleted_at: Set(None),
+                            ..Default::default()
+                        };
+                        convert::need_values(r, org_id, &mut am);
+                        inserts.push(am);
+                        inserted_ids.push(ext);
+                        report.created += 1;
+                    }
+                }
+            }
+            if inserts.len() >= BATCH {
+                need::Entity::insert_many(std::mem::take(&mut inserts))
+                    .exec(&tx)
+                    .await?;
+            }
+        }
+        if !inserts.is_empty() {
+            need::Entity::insert_many(inserts).exec(&tx).await?;
+        }
+        touched.extend(
+            ids_by_external_id::<need::Entity, _>(
+                &tx,
+                need::Column::ExternalId,
+                |m| m.id,
+                &inserted_ids,
+            )
+            .await?,
+        );
+        outbox::append(&tx, EntityType::Need, Op::Upsert, &touched).await?;
+        finish(tx, actor, "need", source, &report).await?;
+        Ok(report)
+    }
+
+    pub async fn import_capabilities(
+        &self,
+        rows: Vec<Line<CapabilityRecord>>,
+        actor: &Actor,
+        source: &str,
+    ) -> Result<ImportReport, ImportError> {
+        check_unique_ids(&rows, |r| r.external_id.as_deref())?;
+        let tx = self.conn().begin().await?;
+        let mut report = ImportReport::default();
+        let orgs = resolve_orgs(
+            &tx,
+            rows.iter().map(|r| r.record.org_name.as_str()).collect(),
+            OrgKind::University,
+            &mut report,
+        )
+        .await?;
+        let org_names: HashMap<i64, &str> = orgs.iter().map(|(n, id)| (*id, n.as_str())).collect();
+        let now = Utc::now();
+        let mut touched = Vec::new();
+        let mut inserts = Vec::new();
+        let mut inserted_ids = Vec::new();
+        for chunk in rows.chunks(BATCH) {
+            let ext_ids: Vec<String> = chunk
+                .iter()
+                .filter_map(|r| r.record.external_id.clone())
+                .collect();
+            let existing: HashMap<String, capability::Model> = capability::Entity::find()
+                .filter(capability::Column::ExternalId.is_in(ext_ids))
+                .all(&tx)
+                .await?
+                .into_iter()
+                .filter_map(|m| Some((m.external_id.clone()?, m)))
+                .collect();
+            for row in chunk {
+                let r = &row.record;
+                let org_id = orgs[&r.org_name];
+                let ext = r.external_id.clone().expect("checked");
+                match existing.get(&ext) {
+                    Some(m)
+                        if &convert::capability_record(
+                            m,
+                            org_names.get(&m.org_id).copied().unwrap_or(""),
+                        ) == r =>
+                    {
+                        report.unchanged += 1
+                    }
+                    Some(m) => {
+                        let mut am = m.clone().into_active_model();
+                        convert::capability_values(r, org_id, &mut am);
+                        am.version = Set(m.version + 1);
+                        am.updated_at = Set(now);
+                        am.update(&tx).await?;
+                        touched.push(m.id);
+                        report.updated += 1;
+                    }
+                    None => {
+                        let mut am = capability::ActiveModel {
+                            id: NotSet,
+                            version: Set(1),
+                            created_at: Set(now),
+                            updated_at: Set(now),
+                            deleted_at: Set(None),
+                            ..Default::default()
+                        };
+                        convert::capability_values(r, org_id, &mut am);
+                        inserts.push(am);
+                        inserted_ids.push(ext);
+                        report.created += 1;
+                    }
+                }
+            }
+            if inserts.len() >= BATCH {
+                capability::Entity::insert_many(std::mem::take(&mut inserts))
+                    .exec(&tx)
+                    .await?;
+            }
+        }
+        if !inserts.is_empty() {
+            capability::Entity::insert_many(inserts).exec(&tx).await?;
+        }
+        touched.extend(
+            ids_by_external_id::<capability::Entity, _>(
+                &tx,
+                capability::Column::ExternalId,
+                |m| m.id,
+                &inserted_ids,
+            )
+            .await?,
+        );
+        outbox::append(&tx, EntityType::Capability, Op::Upsert, &touched).await?;
+        finish(tx, actor, "capability", source, &report).await?;
+        Ok(report)
+    }
+}

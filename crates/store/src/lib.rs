@@ -1,0 +1,24 @@
+//! Qiao's persistence layer: the sea-orm entities and migrations of the whole
+//! domain model, and the queries the rest of the platform needs, on SQLite
+//! (the embedded default) and PostgreSQL alike. Every write of a need,
+//! capability or organization also writes an outbox row in the same
+//! transaction, which is what the search index follows. The database is the
+//! source of truth.
+
+pub mod audit;
+mod convert;
+mod db;
+pub mod entities;
+mod error;
+pub mod events;
+pub mod import;
+pub mod migration;
+pub mod outbox;
+pub mod plans;
+pub mod queries;
+pub mod testkit;
+pub mod users;
+
+pub use db::{Backend, Store, sqlite_url};
+pub use error::StoreError;
+pub use sea_orm;

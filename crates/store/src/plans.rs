@@ -1,0 +1,121 @@
+//! Annual plans and their target figures.
+
+use crate::Store;
+use crate::audit::{self, Actor, Entry};
+use crate::entities::{annual_plan, plan_target};
+use crate::error::StoreError;
+use chrono::Utc;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub code: String,
+    pub label: String,
+    pub target: f64,
+    #[serde(default)]
+    pub min: Option<f64>,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub year: i32,
+    pub name: String,
+    pub targets: Vec<Target>,
+}
+
+impl Store {
+    /// Creates or replaces the plan of a year with its targets.
+    pub async fn save_plan(&self, plan: &Plan, actor: &Actor) -> Result<(), StoreError> {
+        if !(2000..=2100).contains(&plan.year) {
+            return Err(StoreError::Invalid(format!(
+                "{} is not a plan year",
+                plan.year
+            )));
+        }
+        let tx = self.conn().begin().await?;
+        let now = Utc::now();
+        let before = annual_plan::Entity::find_by_id(plan.year).one(&tx).await?;
+        if before.is_some() {
+            plan_target::Entity::delete_many()
+                .filter(plan_target::Column::PlanYear.eq(plan.year))
+                .exec(&tx)
+                .await?;
+            annual_plan::Entity::update(annual_plan::ActiveModel {
+                year: Set(plan.year),
+                name: Set(plan.name.clone()),
+                created_at: NotSet,
+                updated_at: Set(now),
+            })
+            .exec(&tx)
+            .await?;
+        } else {
+            annual_plan::Entity::insert(annual_plan::ActiveModel {
+                year: Set(plan.year),
+                name: Set(plan.name.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec(&tx)
+            .await?;
+        }
+        for t in &plan.targets {
+            plan_target::Entity::insert(plan_target::ActiveModel {
+                id: NotSet,
+                plan_year: Set(plan.year),
+                code: Set(t.code.clone()),
+                label: Set(t.label.clone()),
+                target: Set(t.target),
+                min_target: Set(t.min),
+                unit: Set(t.unit.clone()),
+            })
+            .exec(&tx)
+            .await?;
+        }
+        audit::record(
+            &tx,
+            actor,
+            Entry {
+                action: if before.is_some() { "update" } else { "create" },
+                entity_type: "annual_plan",
+                entity_id: Some(plan.year.to_string()),
+                before: None,
+                after: Some(json!(plan)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn plan(&self, year: i32) -> Result<Option<Plan>, StoreError> {
+        let Some(p) = annual_plan::Entity::find_by_id(year)
+            .one(self.conn())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let targets = plan_target::Entity::find()
+            .filter(plan_target::Column::PlanYear.eq(year))
+            .order_by_asc(plan_target::Column::Id)
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|t| Target {
+                code: t.code,
+                label: t.label,
+                target: t.target,
+                min: t.min_target,
+                unit: t.unit,
+            })
+            .collect();
+        Ok(Some(Plan {
+            year: p.year,
+            name: p.name,
+            targets,
+        }))
+    }
+}

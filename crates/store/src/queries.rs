@@ -1,0 +1,132 @@
+//! Read queries: exports, overview counts and simple listings.
+
+use crate::Store;
+use crate::convert;
+use crate::entities::{capability, need, organization, project};
+use crate::error::StoreError;
+use qiao_core::record::{CapabilityRecord, NeedRecord, OrganizationRecord};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+
+/// Counts shown on the overview page.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Overview {
+    pub organizations: u64,
+    pub needs: u64,
+    pub capabilities: u64,
+    pub events: u64,
+    pub projects: u64,
+}
+
+impl Store {
+    async fn org_names(&self) -> Result<HashMap<i64, String>, StoreError> {
+        Ok(organization::Entity::find()
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect())
+    }
+
+    pub async fn export_organizations(&self) -> Result<Vec<OrganizationRecord>, StoreError> {
+        let rows = organization::Entity::find()
+            .filter(organization::Column::DeletedAt.is_null())
+            .order_by_asc(organization::Column::Id)
+            .all(self.conn())
+            .await?;
+        Ok(rows.iter().map(convert::organization_record).collect())
+    }
+
+    pub async fn export_needs(&self) -> Result<Vec<NeedRecord>, StoreError> {
+        let names = self.org_names().await?;
+        let rows = need::Entity::find()
+            .filter(need::Column::DeletedAt.is_null())
+            .order_by_asc(need::Column::Id)
+            .all(self.conn())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|m| convert::need_record(m, names.get(&m.org_id).map_or("", String::as_str)))
+            .collect())
+    }
+
+    pub async fn export_capabilities(&self) -> Result<Vec<CapabilityRecord>, StoreError> {
+        let names = self.org_names().await?;
+        let rows = capability::Entity::find()
+            .filter(capability::Column::DeletedAt.is_null())
+            .order_by_asc(capability::Column::Id)
+            .all(self.conn())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|m| convert::capability_record(m, names.get(&m.org_id).map_or("", String::as_str)))
+            .collect())
+    }
+
+    /// Projects with their organizations' names, for export.
+    pub async fn export_projects(
+        &self,
+    ) -> Result<Vec<(project::Model, String, String)>, StoreError> {
+        let names = self.org_names().await?;
+        let rows = project::Entity::find()
+            .order_by_asc(project::Column::Id)
+            .all(self.conn())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|p| {
+                let e = names.get(&p.enterprise_org_id).cloned().unwrap_or_default();
+                let i = names
+                    .get(&p.institution_org_id)
+                    .cloned()
+                    .unwrap_or_default();
+                (p, e, i)
+            })
+            .collect())
+    }
+
+    pub async fn overview(&self) -> Result<Overview, StoreError> {
+        let db = self.conn();
+        Ok(Overview {
+            organizations: organization::Entity::find()
+                .filter(organization::Column::DeletedAt.is_null())
+                .count(db)
+                .await?,
+            needs: need::Entity::find()
+                .filter(need::Column::DeletedAt.is_null())
+                .count(db)
+                .await?,
+            capabilities: capability::Entity::find()
+                .filter(capability::Column::DeletedAt.is_null())
+                .count(db)
+                .await?,
+            events: crate::entities::event::Entity::find().count(db).await?,
+            projects: project::Entity::find().count(db).await?,
+        })
+    }
+
+    /// The newest public, published needs with their organization names.
+    pub async fn recent_public_needs(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<(need::Model, String)>, StoreError> {
+        use sea_orm::QuerySelect;
+        let names = self.org_names().await?;
+        let rows = need::Entity::find()
+            .filter(need::Column::DeletedAt.is_null())
+            .filter(need::Column::Visibility.eq("public"))
+            .filter(need::Column::Status.eq("published"))
+            .order_by_desc(need::Column::UpdatedAt)
+            .order_by_desc(need::Column::Id)
+            .limit(limit)
+            .all(self.conn())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|m| {
+                let n = names.get(&m.org_id).cloned().unwrap_or_default();
+                (m, n)
+            })
+            .collect())
+    }
+}
