@@ -1,1 +1,11 @@
-//! api
+//! Qiao's outer layer: the axum HTTP server with its HTML pages, and the
+//! `qiao` command-line tool (serve, demo, migrate, import/export, backup,
+//! users and tokens). It validates input at the edge and delegates to the
+//! store and the domain core; nothing below it knows about HTTP or files.
+
+pub mod cli;
+pub mod config;
+pub mod credentials;
+pub mod seeds;
+pub mod server;
+pub mod transfer;

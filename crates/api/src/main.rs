@@ -1,1 +1,5 @@
-fn main() {}
+//! The `qiao` command: runs the server and the operator commands.
+
+fn main() -> std::process::ExitCode {
+    qiao_api::cli::main()
+}

@@ -103,9 +103,7 @@ impl CreditCode {
             return None;
         }
         chars.push(org_code_check(&chars[8..16]));
-        if value(chars[16]).is_none() {
-            return None;
-        }
+        value(chars[16])?;
         chars.push(final_check(&chars));
         Self::parse(&chars.into_iter().collect::<String>()).ok()
     }

@@ -25,7 +25,7 @@ impl Wan {
     }
 
     pub fn from_wan_f64(wan: f64) -> Option<Self> {
-        if !wan.is_finite() || wan < 0.0 || wan > 1e9 {
+        if !wan.is_finite() || !(0.0..=1e9).contains(&wan) {
             return None;
         }
         Some(Self {

@@ -136,3 +136,22 @@ pub fn redact(url: &str) -> String {
         _ => url.to_string(),
     }
 }
+
+impl Store {
+    /// True when this database was filled by `qiao demo`.
+    pub async fn is_demo(&self) -> Result<bool, StoreError> {
+        use crate::entities::audit_log;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let n = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("load_demo"))
+            .count(&self.db)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Drops every table and migrates again. Only for demo databases.
+    pub async fn reset(&self) -> Result<(), StoreError> {
+        Migrator::fresh(&self.db).await?;
+        Ok(())
+    }
+}
