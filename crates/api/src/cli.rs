@@ -69,6 +69,19 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Measure speed and relevance on the real documents in ../shared/data.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Import the ~114k real documents as capabilities into an empty database and report the rate.
+    Import {
+        /// The shared data folder. [env: QIAO_SHARED_DATA] [default: ../shared/data]
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -299,6 +312,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     org.unwrap_or_default()
                 );
             }
+        }
+        Command::Bench(BenchCommand::Import { data }) => {
+            let scratch = tempfile::tempdir()?;
+            let dir = global
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| scratch.path().to_path_buf());
+            let config = Config::new(
+                dir,
+                config::flag_or_env(global.database_url.clone(), "DATABASE_URL"),
+            );
+            let data = data.unwrap_or_else(crate::bench::shared_data_dir);
+            crate::bench::import(&config, &data).await?;
         }
         Command::Token(TokenCommand::Create { email, name }) => {
             let config = config_for(&global, DEFAULT_DATA_DIR, true);

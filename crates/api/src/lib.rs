@@ -3,6 +3,7 @@
 //! users and tokens). It validates input at the edge and delegates to the
 //! store and the domain core; nothing below it knows about HTTP or files.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod credentials;

@@ -151,7 +151,8 @@ impl Store {
 
     /// Drops every table and migrates again. Only for demo databases.
     pub async fn reset(&self) -> Result<(), StoreError> {
-        Migrator::fresh(&self.db).await?;
+        // `down` drops tables dependents-first, which foreign keys require.
+        Migrator::refresh(&self.db).await?;
         Ok(())
     }
 }
