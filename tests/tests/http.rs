@@ -8,15 +8,14 @@ use qiao_store::import::Line;
 use qiao_store::testkit::{TestDb, each_backend};
 use qiao_tests::get;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 async fn start(db: &TestDb) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState {
-        store: db.store.clone(),
-        config: Arc::new(Config::new(db.dir.clone(), Some(db.url.clone()))),
-    };
+    let state = AppState::new(
+        db.store.clone(),
+        Config::new(db.dir.clone(), Some(db.url.clone())),
+    );
     tokio::spawn(async move { axum_serve(listener, state).await });
     addr
 }

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod http;
 pub mod seeds;
 pub mod server;
 pub mod transfer;

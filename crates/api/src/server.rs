@@ -1,51 +1,66 @@
 //! The HTTP server: application state, routes and the demo runner.
 
-mod pages;
+pub(crate) mod pages;
 
 use crate::cli::{DemoArgs, mark_demo};
 use crate::config::{self, Config, DEFAULT_BIND};
 use crate::credentials;
+use crate::http::auth::SessionPolicy;
+use crate::http::error::AppError;
+use crate::http::hardening::HardeningConfig;
+use crate::http::login_limit::{LimitPolicy, LoginLimiter};
+use crate::http::metrics::Metrics;
 use anyhow::{Context, bail};
-use axum::Router;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::{Router, middleware};
 use qiao_core::vocab::{OrgKind, Role, Vocabulary};
 use qiao_store::Store;
 use qiao_store::audit::Actor;
 use qiao_store::users::NewUser;
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
 
 /// Shared by every request handler.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    pub sessions: SessionPolicy,
+    pub login_limiter: Arc<LoginLimiter>,
+    pub metrics: Metrics,
+    /// A real argon2 hash checked when an e-mail is unknown, so login timing does not reveal accounts.
+    pub dummy_hash: String,
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/static/app.css", get(pages::stylesheet))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
-}
-
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
-            tracing::warn!(error = %e, "database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        Self {
+            store,
+            config: Arc::new(config),
+            sessions: SessionPolicy::default(),
+            login_limiter: Arc::new(LoginLimiter::new(LimitPolicy::default())),
+            metrics: Metrics::new(),
+            dummy_hash: credentials::hash_password("qiao-timing-equaliser").unwrap_or_default(),
         }
     }
+}
+
+/// The whole application: the documented routes, the OpenAPI description and
+/// its docs page, problem documents for unknown routes, and the hardening layers.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = crate::http::api();
+    let hardening = HardeningConfig::from_env();
+    let metrics = state.metrics.clone();
+    let app = api
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
+        .fallback(|| async { AppError::NoRoute })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(middleware::from_fn(crate::http::error::localize))
+        .layer(middleware::from_fn_with_state(
+            metrics,
+            crate::http::metrics::track,
+        ))
+        .with_state(state);
+    crate::http::hardening::apply(app, &hardening)
 }
 
 /// Serves until Ctrl-C or SIGTERM.
@@ -55,19 +70,13 @@ pub async fn serve(store: Store, config: Config, bind: &str) -> anyhow::Result<(
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("Qiao is listening on http://{addr}/");
-    serve_on(
-        listener,
-        AppState {
-            store,
-            config: Arc::new(config),
-        },
-    )
-    .await
+    serve_on(listener, AppState::new(store, config)).await
 }
 
 /// Serves on a bound listener until Ctrl-C or SIGTERM.
 pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

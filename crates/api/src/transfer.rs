@@ -12,6 +12,7 @@ use qiao_core::vocab::{ContractType, ProjectOrigin, ProjectStatus, Vocabulary};
 use qiao_store::Store;
 use qiao_store::audit::Actor;
 use qiao_store::import::{ImportError, ImportReport, Line, RowError};
+use qiao_store::listings::{ListQuery, Page, Scope};
 use qiao_tabular::{Cell, Format, HeaderStyle, Row, Table};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -388,27 +389,57 @@ fn capability_values(r: &CapabilityRecord) -> Vec<Val> {
     ]
 }
 
-/// The rows of an export, as values in column order.
-async fn export_values(store: &Store, kind: Kind) -> anyhow::Result<Vec<Vec<Val>>> {
+/// Every listing the scope may see, page by page.
+async fn all_visible<T, F, Fut>(scope: Scope, fetch: F) -> anyhow::Result<Vec<T>>
+where
+    F: Fn(Scope, ListQuery) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, qiao_store::StoreError>>,
+{
+    let mut out = Vec::new();
+    loop {
+        let q = ListQuery {
+            sort: Some("id".into()),
+            limit: 1000,
+            offset: out.len() as u64,
+            ..Default::default()
+        };
+        let page = fetch(scope, q).await?;
+        let n = page.items.len();
+        out.extend(page.items);
+        if n < 1000 {
+            return Ok(out);
+        }
+    }
+}
+
+/// The rows of an export visible to `scope`, as values in column order.
+async fn export_values(store: &Store, kind: Kind, scope: Scope) -> anyhow::Result<Vec<Vec<Val>>> {
     Ok(match kind {
-        Kind::Organizations => store
-            .export_organizations()
+        Kind::Organizations => all_visible(scope, |s, q| async move {
+            store.list_organizations(s, &q).await
+        })
+        .await?
+        .iter()
+        .map(|o| organization_values(&o.record))
+        .collect(),
+        Kind::Needs => all_visible(scope, |s, q| async move { store.list_needs(s, &q).await })
             .await?
             .iter()
-            .map(organization_values)
+            .map(|n| need_values(&n.record))
             .collect(),
-        Kind::Needs => store
-            .export_needs()
+        Kind::Capabilities => {
+            all_visible(
+                scope,
+                |s, q| async move { store.list_capabilities(s, &q).await },
+            )
             .await?
             .iter()
-            .map(need_values)
-            .collect(),
-        Kind::Capabilities => store
-            .export_capabilities()
-            .await?
-            .iter()
-            .map(capability_values)
-            .collect(),
+            .map(|c| capability_values(&c.record))
+            .collect()
+        }
+        Kind::Projects if scope != Scope::All => {
+            anyhow::bail!("projects are exported by staff only")
+        }
         Kind::Projects => store
             .export_projects()
             .await?
@@ -439,19 +470,19 @@ async fn export_values(store: &Store, kind: Kind) -> anyhow::Result<Vec<Vec<Val>
     })
 }
 
-/// Writes an export (or, with `template`, just the header) and returns the row count.
-pub async fn export_file(
+/// An export (or an empty template) as file bytes in `format`, with what `scope` may see.
+pub async fn export_bytes(
     store: &Store,
     kind: Kind,
-    path: &Path,
+    scope: Scope,
+    format: Format,
     template: bool,
-) -> anyhow::Result<usize> {
-    let format = Format::from_path(path)?;
+) -> anyhow::Result<(Vec<u8>, usize)> {
     let columns = kind.columns();
     let rows = if template {
         Vec::new()
     } else {
-        export_values(store, kind).await?
+        export_values(store, kind, scope).await?
     };
     let count = rows.len();
     if format == Format::Jsonl {
@@ -467,8 +498,7 @@ pub async fn export_file(
             out.push_str(&serde_json::to_string(&obj)?);
             out.push('\n');
         }
-        std::fs::write(path, out)?;
-        return Ok(count);
+        return Ok((out.into_bytes(), count));
     }
     let table = Table {
         columns: columns
@@ -484,6 +514,21 @@ pub async fn export_file(
             .map(|r| r.iter().map(Val::cell).collect())
             .collect(),
     };
-    qiao_tabular::write_table(path, &table, HeaderStyle::Labels)?;
+    Ok((
+        qiao_tabular::write_table_to_bytes(format, &table, HeaderStyle::Labels)?,
+        count,
+    ))
+}
+
+/// Writes an export (or, with `template`, just the header) and returns the row count.
+pub async fn export_file(
+    store: &Store,
+    kind: Kind,
+    path: &Path,
+    template: bool,
+) -> anyhow::Result<usize> {
+    let format = Format::from_path(path)?;
+    let (bytes, count) = export_bytes(store, kind, Scope::All, format, template).await?;
+    std::fs::write(path, bytes)?;
     Ok(count)
 }

@@ -4,6 +4,7 @@
 
 mod columns;
 mod reader;
+mod to_map;
 
 pub use columns::{CAPABILITY_COLUMNS, Column, NEED_COLUMNS, ORGANIZATION_COLUMNS, canonical_key};
 pub use reader::FieldError;
@@ -193,6 +194,12 @@ impl CapabilityRecord {
         };
         r.finish(record)
     }
+}
+
+/// Drops null values (the interchange shape leaves absent fields out).
+pub fn without_nulls(mut map: Map<String, Value>) -> Map<String, Value> {
+    map.retain(|_, v| !v.is_null());
+    map
 }
 
 #[cfg(test)]

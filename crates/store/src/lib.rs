@@ -12,6 +12,7 @@ pub mod entities;
 mod error;
 pub mod events;
 pub mod import;
+pub mod listings;
 pub mod migration;
 pub mod outbox;
 pub mod plans;

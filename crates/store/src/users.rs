@@ -212,3 +212,238 @@ impl Store {
             .await?)
     }
 }
+
+/// Server-side web sessions: the cookie holds a random secret, the table its digest.
+pub mod sessions {
+    use crate::Store;
+    use crate::entities::{session, user};
+    use crate::error::StoreError;
+    use chrono::{DateTime, Duration, Utc};
+    use sea_orm::ActiveValue::Set;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    impl Store {
+        pub async fn create_session(
+            &self,
+            digest: &str,
+            user_id: i64,
+            csrf_token: &str,
+            absolute: Duration,
+        ) -> Result<(), StoreError> {
+            let now = Utc::now();
+            session::Entity::insert(session::ActiveModel {
+                id: Set(digest.to_string()),
+                user_id: Set(user_id),
+                csrf_token: Set(csrf_token.to_string()),
+                created_at: Set(now),
+                last_seen_at: Set(now),
+                expires_at: Set(now + absolute),
+            })
+            .exec(self.conn())
+            .await?;
+            Ok(())
+        }
+
+        /// The live session and its user; expired ones (idle or absolute) are removed.
+        pub async fn touch_session(
+            &self,
+            digest: &str,
+            idle: Duration,
+        ) -> Result<Option<(session::Model, user::Model)>, StoreError> {
+            let Some(s) = session::Entity::find_by_id(digest.to_string())
+                .one(self.conn())
+                .await?
+            else {
+                return Ok(None);
+            };
+            let now = Utc::now();
+            if s.expires_at <= now || s.last_seen_at + idle <= now {
+                session::Entity::delete_by_id(digest.to_string())
+                    .exec(self.conn())
+                    .await?;
+                return Ok(None);
+            }
+            // Refresh at most once a minute to spare the database a write per request.
+            if now - s.last_seen_at > Duration::minutes(1) {
+                session::Entity::update(session::ActiveModel {
+                    id: Set(s.id.clone()),
+                    last_seen_at: Set(now),
+                    ..Default::default()
+                })
+                .exec(self.conn())
+                .await?;
+            }
+            let Some(u) = user::Entity::find_by_id(s.user_id).one(self.conn()).await? else {
+                return Ok(None);
+            };
+            Ok(Some((s, u)))
+        }
+
+        pub async fn delete_session(&self, digest: &str) -> Result<(), StoreError> {
+            session::Entity::delete_by_id(digest.to_string())
+                .exec(self.conn())
+                .await?;
+            Ok(())
+        }
+
+        pub async fn delete_user_sessions(&self, user_id: i64) -> Result<(), StoreError> {
+            session::Entity::delete_many()
+                .filter(session::Column::UserId.eq(user_id))
+                .exec(self.conn())
+                .await?;
+            Ok(())
+        }
+
+        pub async fn purge_expired_sessions(
+            &self,
+            before: DateTime<Utc>,
+        ) -> Result<u64, StoreError> {
+            Ok(session::Entity::delete_many()
+                .filter(session::Column::ExpiresAt.lt(before))
+                .exec(self.conn())
+                .await?
+                .rows_affected)
+        }
+    }
+}
+
+impl Store {
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<user::Model>, StoreError> {
+        Ok(user::Entity::find_by_id(id).one(self.conn()).await?)
+    }
+
+    pub async fn list_users(
+        &self,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(Vec<user::Model>, u64), StoreError> {
+        use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+        let total = user::Entity::find().count(self.conn()).await?;
+        let rows = user::Entity::find()
+            .order_by_asc(user::Column::Id)
+            .limit(limit)
+            .offset(offset)
+            .all(self.conn())
+            .await?;
+        Ok((rows, total))
+    }
+
+    /// Applies an account change and audits it; disabling also ends the user's sessions.
+    pub async fn update_user(
+        &self,
+        id: i64,
+        change: UserChange,
+        actor: &Actor,
+    ) -> Result<user::Model, StoreError> {
+        use sea_orm::{ActiveModelTrait, IntoActiveModel};
+        let tx = self.conn().begin().await?;
+        let m = user::Entity::find_by_id(id)
+            .one(&tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+        let before = json!({"role": m.role, "disabled": m.disabled, "display_name": m.display_name, "org_id": m.org_id});
+        let mut am = m.into_active_model();
+        if let Some(role) = change.role {
+            am.role = Set(role.code().into());
+        }
+        if let Some(disabled) = change.disabled {
+            am.disabled = Set(disabled);
+        }
+        if let Some(name) = change.display_name {
+            am.display_name = Set(name);
+        }
+        if let Some(hash) = change.password_hash {
+            am.password_hash = Set(hash);
+        }
+        am.updated_at = Set(Utc::now());
+        let m = am.update(&tx).await?;
+        let after = json!({"role": m.role, "disabled": m.disabled, "display_name": m.display_name, "org_id": m.org_id});
+        audit::record(
+            &tx,
+            actor,
+            Entry {
+                action: change.action,
+                entity_type: "user",
+                entity_id: Some(id.to_string()),
+                before: Some(before),
+                after: Some(after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        if m.disabled {
+            self.delete_user_sessions(id).await?;
+        }
+        Ok(m)
+    }
+
+    pub async fn record_login(&self, id: i64) -> Result<(), StoreError> {
+        user::Entity::update(user::ActiveModel {
+            id: Set(id),
+            last_login_at: Set(Some(Utc::now())),
+            ..Default::default()
+        })
+        .exec(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<api_token::Model>, StoreError> {
+        use sea_orm::QueryOrder;
+        Ok(api_token::Entity::find()
+            .filter(api_token::Column::UserId.eq(user_id))
+            .order_by_asc(api_token::Column::Id)
+            .all(self.conn())
+            .await?)
+    }
+
+    /// Revokes one of the user's tokens; false when the user has no such live token.
+    pub async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn().begin().await?;
+        let Some(token) = api_token::Entity::find_by_id(token_id)
+            .filter(api_token::Column::UserId.eq(user_id))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .one(&tx)
+            .await?
+        else {
+            return Ok(false);
+        };
+        api_token::Entity::update(api_token::ActiveModel {
+            id: Set(token.id),
+            revoked_at: Set(Some(Utc::now())),
+            ..Default::default()
+        })
+        .exec(&tx)
+        .await?;
+        audit::record(
+            &tx,
+            actor,
+            Entry {
+                action: "revoke",
+                entity_type: "api_token",
+                entity_id: Some(token_id.to_string()),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+/// A change to an account; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub display_name: Option<String>,
+    pub password_hash: Option<String>,
+    /// The audit action: "update", "disable", "change_password"…
+    pub action: &'static str,
+}

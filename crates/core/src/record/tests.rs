@@ -100,3 +100,40 @@ fn organization_checks_credit_code_and_contacts() {
     );
     assert!(OrganizationRecord::from_map(&ok, ExternalId::Required).is_ok());
 }
+
+#[test]
+fn records_survive_the_round_trip_through_maps() {
+    let input = map(json!({
+        "external_id": "N-1", "org_name": "琴岛海工装备有限公司", "title": "深水系泊链疲劳监测",
+        "indicators": [{"name": "监测精度", "target": "≤1mm"}], "fields": ["船舶与海工装备"],
+        "budget_min": "50.5", "budget_max": 120, "deadline": "2027-06-30", "required_trl": 6,
+        "ip_ownership": "双方共有", "visibility": "staff_only"
+    }));
+    let need = NeedRecord::from_map(&input, ExternalId::Required).unwrap();
+    let out = need.to_map();
+    assert_eq!(out["budget_min"], json!(50.5));
+    assert_eq!(out["fields"], json!(["marine_equipment"]));
+    assert_eq!(out["deadline"], json!("2027-06-30"));
+    assert_eq!(
+        NeedRecord::from_map(&without_nulls(out), ExternalId::Required).unwrap(),
+        need
+    );
+    let cap = CapabilityRecord::from_map(
+        &map(json!({"external_id": "c", "org_name": "琴岛理工大学", "title": "t", "trl": "中试", "patents": ["ZL1"]})),
+        ExternalId::Required,
+    )
+    .unwrap();
+    assert_eq!(
+        CapabilityRecord::from_map(&without_nulls(cap.to_map()), ExternalId::Required).unwrap(),
+        cap
+    );
+    let org = OrganizationRecord::from_map(
+        &map(json!({"external_id": "o", "name": "琴岛理工大学", "kind": "高校", "region": "境外:德国"})),
+        ExternalId::Required,
+    )
+    .unwrap();
+    assert_eq!(
+        OrganizationRecord::from_map(&without_nulls(org.to_map()), ExternalId::Required).unwrap(),
+        org
+    );
+}

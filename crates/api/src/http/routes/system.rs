@@ -1,0 +1,61 @@
+//! Operational endpoints and the HTML pages, listed in the OpenAPI description like every other route.
+
+use crate::http::error::AppError;
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "alive", body = String, content_type = "text/plain")))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "system",
+    responses((status = 200, description = "ready", body = String, content_type = "text/plain"),
+        (status = 503, description = "database unreachable", body = String, content_type = "text/plain")))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+/// Prometheus metrics: request counts and latencies by route, outbox position.
+#[utoipa::path(get, path = "/metrics", tag = "system",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
+    let last = qiao_store::outbox::last_seq(state.store.conn())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    state.metrics.set_gauge(
+        "qiao_outbox_last_seq",
+        "Last sequence number written to the outbox",
+        last as f64,
+    );
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response())
+}
+
+/// The home page: platform figures, the year's plan and the newest public needs.
+#[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
+pub async fn home(state: State<AppState>) -> Response {
+    crate::server::pages::home(state).await
+}
+
+/// The site's stylesheet.
+#[utoipa::path(get, path = "/static/app.css", tag = "pages", responses((status = 200, description = "CSS", body = String, content_type = "text/css")))]
+pub async fn stylesheet() -> impl IntoResponse {
+    crate::server::pages::stylesheet().await
+}
