@@ -2,6 +2,9 @@
 //! loopback port and a minimal HTTP/1.1 client, so tests see exactly what a
 //! browser or script would.
 
+use qiao_api::config::Config;
+use qiao_api::server::AppState;
+use qiao_store::testkit::TestDb;
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -99,4 +102,18 @@ fn dechunk(mut s: &str) -> String {
         s = rest[n..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// Starts the whole application for a test database on a loopback port.
+pub async fn serve(db: &TestDb) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let config = Config::new(db.dir.clone(), Some(db.url.clone()));
+    let state = AppState::new(db.store.clone(), config)
+        .await
+        .expect("application state");
+    tokio::spawn(async move { qiao_api::server::serve_on(listener, state).await });
+    addr
 }

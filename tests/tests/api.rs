@@ -1,8 +1,6 @@
 //! The REST API over real TCP: who may see and change what, on every backend.
 
-use qiao_api::config::Config;
 use qiao_api::credentials;
-use qiao_api::server::AppState;
 use qiao_core::record::{ExternalId, NeedRecord, OrganizationRecord};
 use qiao_core::vocab::{ReviewStatus, Role};
 use qiao_store::Store;
@@ -152,14 +150,7 @@ async fn world(db: &TestDb) -> World {
 }
 
 async fn start(db: &TestDb) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = AppState::new(
-        db.store.clone(),
-        Config::new(db.dir.clone(), Some(db.url.clone())),
-    );
-    tokio::spawn(async move { qiao_api::server::serve_on(listener, state).await });
-    addr
+    qiao_tests::serve(db).await
 }
 
 async fn call(
@@ -829,4 +820,34 @@ async fn hardening_headers_metrics_and_docs() {
         docs.body.contains("swagger"),
         "the docs page is served from the binary"
     );
+}
+
+#[tokio::test]
+async fn staff_import_files_over_http_with_a_larger_limit() {
+    each_backend("api::staff_import_files_over_http_with_a_larger_limit", |db| async move {
+        let w = world(&db).await;
+        // About 2 MiB of needs: above the 1 MiB default, below the import limit.
+        let lines: String = (0..1_500)
+            .map(|i| {
+                json!({"external_id": format!("bulk-{i}"), "org_name": "甲新能源科技有限公司",
+                    "title": format!("批量导入的技术需求 {i}"), "description": "电池".repeat(400)})
+                .to_string()
+                    + "\n"
+            })
+            .collect();
+        assert!(lines.len() > 1_100_000);
+        let staff = format!("Bearer {}", w.staff);
+        let ent = format!("Bearer {}", w.ent_a);
+        let refused = send(w.addr, "POST", "/api/v1/import/needs?format=jsonl", &[("Authorization", &ent), ("Content-Type", "application/octet-stream")], Some(lines.as_bytes())).await;
+        assert_eq!(refused.status, 403);
+        let r = send(w.addr, "POST", "/api/v1/import/needs?format=jsonl", &[("Authorization", &staff), ("Content-Type", "application/octet-stream")], Some(lines.as_bytes())).await;
+        assert_eq!(r.status, 200, "{}", &r.body[..r.body.len().min(300)]);
+        assert_eq!(r.json()["created"], 1_500);
+        let bad = "{\"external_id\": \"x1\", \"org_name\": \"甲新能源科技有限公司\", \"title\": \"t\", \"deadline\": \"下个月\"}\n";
+        let r = send(w.addr, "POST", "/api/v1/import/needs?format=jsonl", &[("Authorization", &staff), ("Content-Type", "application/octet-stream")], Some(bad.as_bytes())).await;
+        assert_eq!(r.status, 422);
+        assert!(r.json()["errors"][0]["message"].as_str().unwrap().starts_with("line 1:"), "{}", r.body);
+        db
+    })
+    .await;
 }

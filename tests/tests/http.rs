@@ -1,7 +1,5 @@
 //! The server over real TCP: health, readiness and the home page.
 
-use qiao_api::config::Config;
-use qiao_api::server::AppState;
 use qiao_core::record::{ExternalId, NeedRecord};
 use qiao_store::audit::Actor;
 use qiao_store::import::Line;
@@ -10,20 +8,7 @@ use qiao_tests::get;
 use std::net::SocketAddr;
 
 async fn start(db: &TestDb) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = AppState::new(
-        db.store.clone(),
-        Config::new(db.dir.clone(), Some(db.url.clone())),
-    );
-    tokio::spawn(async move { axum_serve(listener, state).await });
-    addr
-}
-
-async fn axum_serve(listener: tokio::net::TcpListener, state: AppState) {
-    qiao_api::server::serve_on(listener, state)
-        .await
-        .expect("server runs");
+    qiao_tests::serve(db).await
 }
 
 #[tokio::test]

@@ -2,8 +2,6 @@
 //! operation it lists is a route the server answers (and vice versa for
 //! the routes a client can discover).
 
-use qiao_api::config::Config;
-use qiao_api::server::AppState;
 use qiao_store::testkit::TestDb;
 use qiao_tests::{get, send};
 use serde_json::Value;
@@ -12,13 +10,7 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/openapi.j
 
 async fn spec() -> (TestDb, std::net::SocketAddr, Value) {
     let db = TestDb::sqlite().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = AppState::new(
-        db.store.clone(),
-        Config::new(db.dir.clone(), Some(db.url.clone())),
-    );
-    tokio::spawn(async move { qiao_api::server::serve_on(listener, state).await });
+    let addr = qiao_tests::serve(&db).await;
     let r = get(addr, "/api/openapi.json").await;
     assert_eq!(r.status, 200);
     (db, addr, r.json())

@@ -58,6 +58,8 @@ pub enum Command {
         #[arg(long)]
         template: bool,
     },
+    /// Rebuild the search index from the database into a new directory and switch to it atomically.
+    Reindex,
     /// Write a consistent copy of the SQLite database while it is in use.
     Backup {
         /// Where to write the copy (must not exist).
@@ -81,6 +83,15 @@ pub enum BenchCommand {
         /// The shared data folder. [env: QIAO_SHARED_DATA] [default: ../shared/data]
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+    },
+    /// Search relevance (MRR@10, hit@10 on the CSL dev queries) and speed (indexing, latency, HTTP throughput), with SQLite FTS5 trigram alongside.
+    Search {
+        /// The shared data folder. [env: QIAO_SHARED_DATA] [default: ../shared/data]
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Only the relevance part (fast).
+        #[arg(long)]
+        relevance_only: bool,
     },
 }
 
@@ -312,6 +323,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     org.unwrap_or_default()
                 );
             }
+        }
+        Command::Reindex => {
+            let config = config_for(&global, DEFAULT_DATA_DIR, true);
+            let store = config.open_store().await?;
+            let n = crate::indexer::rebuild(&config.index_dir(), &store).await?;
+            println!(
+                "rebuilt the search index: {n} documents; running servers switch to it within a second"
+            );
+        }
+        Command::Bench(BenchCommand::Search {
+            data,
+            relevance_only,
+        }) => {
+            let data = data.unwrap_or_else(crate::bench::shared_data_dir);
+            crate::bench_search::run(&data, relevance_only).await?;
         }
         Command::Bench(BenchCommand::Import { data }) => {
             let scratch = tempfile::tempdir()?;

@@ -4,10 +4,12 @@
 //! store and the domain core; nothing below it knows about HTTP or files.
 
 pub mod bench;
+pub mod bench_search;
 pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod http;
+pub mod indexer;
 pub mod seeds;
 pub mod server;
 pub mod transfer;

@@ -10,6 +10,7 @@ use crate::http::error::AppError;
 use crate::http::hardening::HardeningConfig;
 use crate::http::login_limit::{LimitPolicy, LoginLimiter};
 use crate::http::metrics::Metrics;
+use crate::indexer::SearchService;
 use anyhow::{Context, bail};
 use axum::{Router, middleware};
 use qiao_core::vocab::{OrgKind, Role, Vocabulary};
@@ -29,18 +30,24 @@ pub struct AppState {
     pub metrics: Metrics,
     /// A real argon2 hash checked when an e-mail is unknown, so login timing does not reveal accounts.
     pub dummy_hash: String,
+    pub search: Arc<SearchService>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: Config) -> Self {
-        Self {
+    /// Opens the search index under the data directory and starts following the outbox.
+    pub async fn new(store: Store, config: Config) -> anyhow::Result<Self> {
+        let search = Arc::new(SearchService::open(&config.index_dir(), &store).await?);
+        search.catch_up(&store).await?;
+        search.spawn_follower(store.clone());
+        Ok(Self {
+            search,
             store,
             config: Arc::new(config),
             sessions: SessionPolicy::default(),
             login_limiter: Arc::new(LoginLimiter::new(LimitPolicy::default())),
             metrics: Metrics::new(),
             dummy_hash: credentials::hash_password("qiao-timing-equaliser").unwrap_or_default(),
-        }
+        })
     }
 }
 
@@ -70,7 +77,8 @@ pub async fn serve(store: Store, config: Config, bind: &str) -> anyhow::Result<(
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("Qiao is listening on http://{addr}/");
-    serve_on(listener, AppState::new(store, config)).await
+    let state = AppState::new(store, config).await?;
+    serve_on(listener, state).await
 }
 
 /// Serves on a bound listener until Ctrl-C or SIGTERM.

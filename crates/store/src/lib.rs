@@ -12,11 +12,13 @@ pub mod entities;
 mod error;
 pub mod events;
 pub mod import;
+pub mod index_feed;
 pub mod listings;
 pub mod migration;
 pub mod outbox;
 pub mod plans;
 pub mod queries;
+pub mod suggestions;
 pub mod testkit;
 pub mod users;
 

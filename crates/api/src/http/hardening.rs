@@ -36,8 +36,11 @@ const PROBLEM_JSON: &str = "application/problem+json";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HardeningConfig {
-    /// Largest request body accepted on any route, in bytes.
+    /// Largest request body accepted by a route that sets no limit of its own, in bytes.
     pub body_limit: usize,
+    /// Absolute ceiling for any body, including routes (file import) that raise
+    /// their own limit with `DefaultBodyLimit`.
+    pub max_upload: usize,
     /// Time a request may take until its response starts.
     pub request_timeout: Duration,
     /// Requests handled at once; more are refused with 503 rather than queued.
@@ -51,6 +54,7 @@ impl Default for HardeningConfig {
     fn default() -> Self {
         Self {
             body_limit: 1024 * 1024,
+            max_upload: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             max_concurrent: 512,
             cors_origins: Vec::new(),
@@ -134,9 +138,11 @@ pub fn apply<S: Clone + Send + Sync + 'static>(
     let router = router
         // Extractors (Json, Form, Bytes) stop reading at the limit…
         .layer(DefaultBodyLimit::max(config.body_limit))
-        // …and so does any other reader of the body; a too-large
-        // Content-Length is refused before the handler runs.
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        // …and nothing reads past the ceiling, whatever a route allows;
+        // a too-large Content-Length is refused before the handler runs.
+        .layer(RequestBodyLimitLayer::new(
+            config.max_upload.max(config.body_limit),
+        ))
         .layer(middleware::from_fn_with_state(
             config.request_timeout,
             enforce_timeout,

@@ -12,7 +12,7 @@ pub mod routes;
 
 use crate::server::AppState;
 use axum::Router;
-use routes::{account, listings, organizations, system, transfer, users};
+use routes::{account, listings, organizations, search, system, transfer, users};
 use utoipa::OpenApi;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -27,6 +27,7 @@ use utoipa_axum::routes;
         (name = "organizations", description = "Organizations (机构)"),
         (name = "users", description = "User accounts"),
         (name = "transfer", description = "File export and import"),
+        (name = "search", description = "Chinese full-text search"),
         (name = "system", description = "Health and metrics"),
         (name = "pages", description = "HTML pages"),
     ),
@@ -78,6 +79,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(organizations::review_organization))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::get_user, users::patch_user))
+        .routes(routes!(search::search))
         .routes(routes!(transfer::export))
         .routes(
             routes!(transfer::import).layer(axum::extract::DefaultBodyLimit::max(

@@ -4,6 +4,7 @@ pub mod account;
 pub mod docs;
 pub mod listings;
 pub mod organizations;
+pub mod search;
 pub mod system;
 pub mod transfer;
 pub mod users;

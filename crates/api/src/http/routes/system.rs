@@ -12,12 +12,15 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers and the search index has caught up with it.
 #[utoipa::path(get, path = "/readyz", tag = "system",
     responses((status = 200, description = "ready", body = String, content_type = "text/plain"),
-        (status = 503, description = "database unreachable", body = String, content_type = "text/plain")))]
+        (status = 503, description = "database unreachable or index not caught up", body = String, content_type = "text/plain")))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
+        Ok(()) if !state.search.is_caught_up() => {
+            (StatusCode::SERVICE_UNAVAILABLE, "search index catching up").into_response()
+        }
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database unreachable");
@@ -26,7 +29,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus metrics: request counts and latencies by route, outbox position.
+/// Prometheus metrics: request counts and latencies by route, outbox position and search index lag.
 #[utoipa::path(get, path = "/metrics", tag = "system",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -37,6 +40,17 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
         "qiao_outbox_last_seq",
         "Last sequence number written to the outbox",
         last as f64,
+    );
+    let applied = state.search.index().applied_seq();
+    state.metrics.set_gauge(
+        "qiao_index_applied_seq",
+        "Last outbox sequence applied to the search index",
+        applied as f64,
+    );
+    state.metrics.set_gauge(
+        "qiao_index_lag",
+        "Outbox rows not yet in the search index",
+        (last - applied).max(0) as f64,
     );
     Ok((
         [(

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::IntoParams;
 
-/// Upload limit of the import endpoint; every other route keeps the small default.
+/// Upload limit of the import endpoint (the hardening ceiling); every other route keeps the small default.
 pub const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 #[derive(Deserialize, IntoParams)]

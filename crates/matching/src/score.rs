@@ -1,0 +1,400 @@
+//! Scoring one need–capability pair: each factor gives a value in 0..=1,
+//! weighted by `Weights`; the explanation lists every factor's contribution
+//! and a one-line Chinese summary staff can read at a glance.
+
+use crate::weights::Weights;
+use qiao_core::trl::Trl;
+use qiao_core::vocab::{CooperationMode, Field, Vocabulary};
+use serde::{Deserialize, Serialize};
+
+/// What the scorer needs to know about a need.
+#[derive(Debug, Clone, Default)]
+pub struct NeedSide {
+    pub fields: Vec<String>,
+    pub modes: Vec<String>,
+    pub required_trl: Option<u8>,
+    pub budget_max_yuan: Option<i64>,
+    /// The need belongs to an international cooperation track: foreign universities are welcome.
+    pub international: bool,
+}
+
+/// What the scorer needs to know about a capability and its organization.
+#[derive(Debug, Clone, Default)]
+pub struct CapabilitySide {
+    pub fields: Vec<String>,
+    pub modes: Vec<String>,
+    pub trl: Option<u8>,
+    pub capacity: i32,
+    pub open_projects: i32,
+    /// A price found in the terms, in yuan.
+    pub price_yuan: Option<i64>,
+    /// `local`, `domestic`, `abroad` or empty.
+    pub region_scope: String,
+    /// The two organizations completed a project together before.
+    pub worked_together: bool,
+}
+
+/// A term of the need found in the capability, and where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchedTerm {
+    pub term: String,
+    /// `title`, `description`, `keywords`…
+    pub found_in: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Factor {
+    pub code: String,
+    pub label: String,
+    /// The factor's value, 0..=1.
+    pub value: f64,
+    /// value × weight, its share of the score.
+    pub contribution: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub summary: String,
+    pub matched_terms: Vec<MatchedTerm>,
+    pub factors: Vec<Factor>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub score: f64,
+    pub explanation: Explanation,
+}
+
+/// Modes a need may be served by, beyond the same mode.
+fn modes_compatible(need: &str, cap: &str) -> bool {
+    use CooperationMode::*;
+    let (Some(n), Some(c)) = (
+        CooperationMode::from_code(need),
+        CooperationMode::from_code(cap),
+    ) else {
+        return false;
+    };
+    n == c
+        || matches!(
+            (n, c),
+            (Transfer, License)
+                | (License, Transfer)
+                | (JointDevelopment, CommissionedDevelopment)
+                | (CommissionedDevelopment, JointDevelopment)
+                | (Consulting, TechnicalService)
+                | (TechnicalService, Consulting)
+        )
+}
+
+/// Whether the need asks for development work, where a less mature result is a fine start.
+fn wants_development(modes: &[String]) -> bool {
+    modes.iter().any(|m| {
+        m == "joint_development" || m == "commissioned_development" || m == "joint_institute"
+    })
+}
+
+fn field_overlap(need: &[String], cap: &[String]) -> f64 {
+    if need.is_empty() || cap.is_empty() {
+        return 0.5;
+    }
+    let shared = need.iter().filter(|f| cap.contains(f)).count();
+    shared as f64 / need.len() as f64
+}
+
+fn mode_fit(need: &[String], cap: &[String]) -> f64 {
+    if need.is_empty() || cap.is_empty() {
+        return 0.5;
+    }
+    if need.iter().any(|n| cap.contains(n)) {
+        1.0
+    } else if need
+        .iter()
+        .any(|n| cap.iter().any(|c| modes_compatible(n, c)))
+    {
+        0.7
+    } else {
+        0.1
+    }
+}
+
+fn maturity_fit(need: &NeedSide, cap: &CapabilitySide) -> f64 {
+    let (Some(required), Some(trl)) = (need.required_trl, cap.trl) else {
+        return 0.5;
+    };
+    if trl >= required {
+        return 1.0;
+    }
+    let gap = f64::from(required - trl);
+    // Development work can start from a less mature result; a purchase cannot.
+    let per_level = if wants_development(&need.modes) {
+        0.1
+    } else {
+        0.25
+    };
+    (1.0 - per_level * gap).max(0.0)
+}
+
+fn budget_fit(need: &NeedSide, cap: &CapabilitySide) -> f64 {
+    match (need.budget_max_yuan, cap.price_yuan) {
+        (Some(budget), Some(price)) if budget > 0 => {
+            if price <= budget {
+                1.0
+            } else {
+                (1.0 - (price - budget) as f64 / budget as f64).max(0.0)
+            }
+        }
+        _ => 0.5,
+    }
+}
+
+fn region_fit(need: &NeedSide, cap: &CapabilitySide) -> f64 {
+    match cap.region_scope.as_str() {
+        "local" => 1.0,
+        "abroad" if need.international => 1.0,
+        "abroad" => 0.4,
+        "domestic" => 0.6,
+        _ => 0.5,
+    }
+}
+
+fn capacity_fit(cap: &CapabilitySide) -> Option<f64> {
+    if cap.capacity <= 0 {
+        return Some(0.5);
+    }
+    let remaining = cap.capacity - cap.open_projects;
+    if remaining <= 0 {
+        return None;
+    }
+    Some(f64::from(remaining) / f64::from(cap.capacity))
+}
+
+fn stage_label(trl: Option<u8>) -> String {
+    trl.and_then(Trl::new).map_or_else(
+        || "未注明".to_string(),
+        |t| t.stage().label_zh().to_string(),
+    )
+}
+
+/// Scores a pair; `None` when the team has no capacity left. `text` is the
+/// search relevance normalised to 0..=1 within the need's candidates.
+pub fn score(
+    need: &NeedSide,
+    cap: &CapabilitySide,
+    text: f64,
+    matched_terms: Vec<MatchedTerm>,
+    weights: &Weights,
+) -> Option<Scored> {
+    let capacity = capacity_fit(cap)?;
+    let values = [
+        ("text", "文本相关度", text.clamp(0.0, 1.0), weights.text),
+        (
+            "field",
+            "领域一致",
+            field_overlap(&need.fields, &cap.fields),
+            weights.field,
+        ),
+        (
+            "mode",
+            "合作方式",
+            mode_fit(&need.modes, &cap.modes),
+            weights.mode,
+        ),
+        (
+            "maturity",
+            "成熟度",
+            maturity_fit(need, cap),
+            weights.maturity,
+        ),
+        ("budget", "预算", budget_fit(need, cap), weights.budget),
+        ("region", "地域", region_fit(need, cap), weights.region),
+        ("capacity", "承接能力", capacity, weights.capacity),
+        (
+            "history",
+            "合作历史",
+            if cap.worked_together { 1.0 } else { 0.0 },
+            weights.history,
+        ),
+    ];
+    let factors: Vec<Factor> = values
+        .iter()
+        .map(|(code, label, value, weight)| Factor {
+            code: code.to_string(),
+            label: label.to_string(),
+            value: *value,
+            contribution: value * weight,
+        })
+        .collect();
+    let score = factors.iter().map(|f| f.contribution).sum();
+    let summary = summary(need, cap, &matched_terms);
+    Some(Scored {
+        score,
+        explanation: Explanation {
+            summary,
+            matched_terms,
+            factors,
+        },
+    })
+}
+
+/// e.g. `关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）`
+fn summary(need: &NeedSide, cap: &CapabilitySide, terms: &[MatchedTerm]) -> String {
+    let mut parts = Vec::new();
+    if !terms.is_empty() {
+        let words: Vec<&str> = terms.iter().take(5).map(|t| t.term.as_str()).collect();
+        parts.push(format!("关键词：{}", words.join("、")));
+    }
+    let shared: Vec<&str> = need
+        .fields
+        .iter()
+        .filter(|f| cap.fields.contains(f))
+        .filter_map(|f| Field::from_code(f).map(Field::label_zh))
+        .collect();
+    if !shared.is_empty() {
+        parts.push(format!("领域一致：{}", shared.join("、")));
+    }
+    match need.required_trl {
+        Some(r) => parts.push(format!(
+            "成熟度：{}（需求：{}及以上）",
+            stage_label(cap.trl),
+            stage_label(Some(r))
+        )),
+        None if cap.trl.is_some() => parts.push(format!("成熟度：{}", stage_label(cap.trl))),
+        None => {}
+    }
+    let modes: Vec<&str> = need
+        .modes
+        .iter()
+        .filter(|m| cap.modes.contains(m))
+        .filter_map(|m| CooperationMode::from_code(m).map(CooperationMode::label_zh))
+        .collect();
+    if !modes.is_empty() {
+        parts.push(format!("合作方式：{}", modes.join("、")));
+    }
+    if cap.worked_together {
+        parts.push("曾有合作".to_string());
+    }
+    parts.join("；")
+}
+
+/// A price in the terms text, e.g. "技术转让费80万元" → 800,000 yuan.
+pub fn price_in_terms(terms: &str) -> Option<i64> {
+    let idx = terms.find('万')?;
+    let digits: String = terms[..idx]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    digits
+        .parse::<f64>()
+        .ok()
+        .map(|w| (w * 10_000.0).round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn need() -> NeedSide {
+        NeedSide {
+            fields: vec!["new_energy".into()],
+            modes: vec!["transfer".into()],
+            required_trl: Some(6),
+            budget_max_yuan: Some(1_000_000),
+            international: false,
+        }
+    }
+
+    fn cap() -> CapabilitySide {
+        CapabilitySide {
+            fields: vec!["new_energy".into()],
+            modes: vec!["license".into()],
+            trl: Some(6),
+            capacity: 2,
+            open_projects: 0,
+            price_yuan: Some(800_000),
+            region_scope: "local".into(),
+            worked_together: false,
+        }
+    }
+
+    fn terms() -> Vec<MatchedTerm> {
+        ["动力电池", "热管理"]
+            .iter()
+            .map(|t| MatchedTerm {
+                term: t.to_string(),
+                found_in: vec!["title".into()],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn explains_every_factor_and_summarises_in_chinese() {
+        let s = score(&need(), &cap(), 0.9, terms(), &Weights::default()).unwrap();
+        assert_eq!(
+            s.explanation.summary,
+            "关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）"
+        );
+        assert_eq!(s.explanation.factors.len(), 8);
+        let total: f64 = s.explanation.factors.iter().map(|f| f.contribution).sum();
+        assert!((total - s.score).abs() < 1e-12);
+    }
+
+    #[test]
+    fn maturity_matters_more_for_purchases_than_for_development() {
+        let mut lab = cap();
+        lab.trl = Some(3);
+        let buy = score(&need(), &lab, 0.9, vec![], &Weights::default()).unwrap();
+        let mut develop = need();
+        develop.modes = vec!["joint_development".into()];
+        let dev = score(&develop, &lab, 0.9, vec![], &Weights::default()).unwrap();
+        let m = |s: &Scored| {
+            s.explanation
+                .factors
+                .iter()
+                .find(|f| f.code == "maturity")
+                .unwrap()
+                .value
+        };
+        assert!(m(&dev) > m(&buy), "{} vs {}", m(&dev), m(&buy));
+        let ready = score(&need(), &cap(), 0.9, vec![], &Weights::default()).unwrap();
+        assert!(ready.score > buy.score);
+    }
+
+    #[test]
+    fn full_teams_are_not_suggested_and_history_helps() {
+        let mut full = cap();
+        full.open_projects = 2;
+        assert!(score(&need(), &full, 1.0, vec![], &Weights::default()).is_none());
+        let mut friends = cap();
+        friends.worked_together = true;
+        let a = score(&need(), &cap(), 0.5, vec![], &Weights::default()).unwrap();
+        let b = score(&need(), &friends, 0.5, vec![], &Weights::default()).unwrap();
+        assert!(b.score > a.score && b.score - a.score <= Weights::default().history + 1e-12);
+    }
+
+    #[test]
+    fn local_first_but_foreign_welcome_on_international_tracks() {
+        let mut abroad = cap();
+        abroad.region_scope = "abroad".into();
+        let local = score(&need(), &cap(), 0.5, vec![], &Weights::default()).unwrap();
+        let far = score(&need(), &abroad, 0.5, vec![], &Weights::default()).unwrap();
+        assert!(local.score > far.score);
+        let mut intl = need();
+        intl.international = true;
+        let welcome = score(&intl, &abroad, 0.5, vec![], &Weights::default()).unwrap();
+        assert!((welcome.score - local.score).abs() < 1e-12);
+    }
+
+    #[test]
+    fn prices_are_read_from_terms() {
+        assert_eq!(
+            price_in_terms("技术转让费80万元，可分期支付"),
+            Some(800_000)
+        );
+        assert_eq!(price_in_terms("许可费12.5万元/年"), Some(125_000));
+        assert_eq!(price_in_terms("面议"), None);
+    }
+}

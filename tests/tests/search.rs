@@ -1,0 +1,194 @@
+//! Search over HTTP: permissions in hits, totals and facets; the index
+//! following the database; query validation.
+
+use qiao_core::record::{ExternalId, NeedRecord, OrganizationRecord};
+use qiao_core::vocab::{ReviewStatus, Role};
+use qiao_store::Store;
+use qiao_store::audit::Actor;
+use qiao_store::testkit::{TestDb, each_backend};
+use qiao_store::users::NewUser;
+use qiao_tests::{Response, send};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+async fn org(store: &Store, name: &str, kind: &str) -> i64 {
+    let v = json!({"name": name, "kind": kind, "region": "高新区"});
+    let r = OrganizationRecord::from_map(v.as_object().unwrap(), ExternalId::Optional).unwrap();
+    store
+        .create_organization(&r, ReviewStatus::Approved, &Actor::system("test"))
+        .await
+        .unwrap()
+        .id
+}
+
+async fn token(store: &Store, email: &str, role: Role, org: Option<&str>) -> String {
+    let user = store
+        .create_user(
+            NewUser {
+                email,
+                display_name: email,
+                role,
+                org_name: org,
+                password_hash: "x".into(),
+            },
+            &Actor::system("t"),
+        )
+        .await
+        .unwrap();
+    let (token, digest, prefix) = qiao_api::credentials::new_api_token();
+    store
+        .create_api_token(user.id, "t", &digest, &prefix, &Actor::system("t"))
+        .await
+        .unwrap();
+    token
+}
+
+async fn need(store: &Store, org_id: i64, org_name: &str, v: Value) -> i64 {
+    let mut m = v.as_object().unwrap().clone();
+    m.insert("org_name".into(), json!(org_name));
+    let r = NeedRecord::from_map(&m, ExternalId::Optional).unwrap();
+    store
+        .create_need(&r, org_id, &Actor::system("t"))
+        .await
+        .unwrap()
+        .id
+}
+
+async fn search(addr: SocketAddr, query: &str, token: Option<&str>) -> Response {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+    send(
+        addr,
+        "GET",
+        &format!("/api/v1/search?{query}"),
+        &headers,
+        None,
+    )
+    .await
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Waits until the index has caught up with everything written so far.
+async fn settle(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let m = send(addr, "GET", "/metrics", &[], None).await.body;
+        let lag = m
+            .lines()
+            .find_map(|l| l.strip_prefix("qiao_index_lag "))
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        if lag == Some(0.0) {
+            return;
+        }
+        let gauges: Vec<&str> = m
+            .lines()
+            .filter(|l| l.starts_with("qiao_index") || l.starts_with("qiao_outbox"))
+            .collect();
+        assert!(
+            Instant::now() < deadline,
+            "the index did not catch up: {gauges:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn staff_only_needs_stay_out_of_hits_totals_and_facets() {
+    each_backend("search::staff_only_needs_stay_out_of_hits_totals_and_facets", |db| async move {
+        let s = &db.store;
+        let a = org(s, "甲新能源科技有限公司", "enterprise").await;
+        org(s, "乙海工装备有限公司", "enterprise").await;
+        let owner = token(s, "a@example.com", Role::Enterprise, Some("甲新能源科技有限公司")).await;
+        let other = token(s, "b@example.com", Role::Enterprise, Some("乙海工装备有限公司")).await;
+        let staff = token(s, "s@example.com", Role::Staff, None).await;
+        need(s, a, "甲新能源科技有限公司", json!({"title": "动力电池热管理系统开发", "fields": ["new_energy"], "description": "电池包液冷板设计"})).await;
+        need(s, a, "甲新能源科技有限公司", json!({"title": "固态电池电解质保密攻关", "fields": ["new_materials"], "visibility": "staff_only"})).await;
+        let addr = qiao_tests::serve(&db).await;
+        settle(addr).await;
+        let q = format!("q={}&type=need", encode("电池"));
+        for t in [None, Some(other.as_str())] {
+            let r = search(addr, &q, t).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            let v = r.json();
+            assert_eq!(v["total"], 1, "{}: {v}", db.label);
+            assert_eq!(v["items"][0]["title"], "动力电池热管理系统开发");
+            let fields: Vec<&str> = v["facets"]["field"].as_array().unwrap().iter().map(|f| f["value"].as_str().unwrap()).collect();
+            assert_eq!(fields, vec!["new_energy"], "facets must not count the hidden need");
+            assert!(!r.body.contains("保密"));
+        }
+        for t in [&owner, &staff] {
+            let v = search(addr, &q, Some(t)).await.json();
+            assert_eq!(v["total"], 2, "{v}");
+        }
+        let v = search(addr, &q, None).await.json();
+        let snippet = v["items"][0]["snippet"].as_str().unwrap();
+        assert!(snippet.contains("<mark>"), "{snippet}");
+        let label = &v["facets"]["field"][0]["label"];
+        assert_eq!(label, "新能源");
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changes_through_the_api_become_searchable() {
+    each_backend("search::changes_through_the_api_become_searchable", |db| async move {
+        let s = &db.store;
+        org(s, "琴岛理工大学", "university").await;
+        let uni = token(s, "u@example.com", Role::University, Some("琴岛理工大学")).await;
+        let addr = qiao_tests::serve(&db).await;
+        let auth = format!("Bearer {uni}");
+        let body = json!({"title": "海工装备钛合金焊接工艺", "description": "Ti-6Al-4V 厚板窄间隙焊接"}).to_string();
+        let created = send(addr, "POST", "/api/v1/capabilities", &[("Authorization", &auth)], Some(body.as_bytes())).await;
+        assert_eq!(created.status, 201);
+        let id = created.json()["id"].as_i64().unwrap();
+        let q = format!("q={}", encode("ti-6al-4v"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while search(addr, &q, None).await.json()["total"] != 1 {
+            assert!(Instant::now() < deadline, "a new capability never became searchable");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let del = send(addr, "DELETE", &format!("/api/v1/capabilities/{id}"), &[("Authorization", &auth)], None).await;
+        assert_eq!(del.status, 204);
+        settle(addr).await;
+        assert_eq!(search(addr, &q, None).await.json()["total"], 0, "deleted listings leave the index");
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn queries_are_validated_and_empty_lists_by_recency() {
+    let db = TestDb::sqlite().await.unwrap();
+    let s = &db.store;
+    let a = org(s, "甲新能源科技有限公司", "enterprise").await;
+    need(s, a, "甲新能源科技有限公司", json!({"title": "第一条需求"})).await;
+    need(s, a, "甲新能源科技有限公司", json!({"title": "第二条需求"})).await;
+    let addr = qiao_tests::serve(&db).await;
+    settle(addr).await;
+    let v = search(addr, "q=%20%20", None).await.json();
+    assert_eq!(v["total"], 2);
+    assert_eq!(
+        v["items"][0]["title"], "第二条需求",
+        "empty queries list the newest first"
+    );
+    let punct = search(addr, &format!("q={}", encode("，。！？!!")), None).await;
+    assert_eq!(punct.status, 400, "{}", punct.body);
+    assert_eq!(punct.json()["type"], "/problems/bad-request");
+    let long = search(addr, &format!("q={}", encode(&"电".repeat(501))), None).await;
+    assert_eq!(long.status, 400);
+    assert_eq!(search(addr, "q=x&type=people", None).await.status, 422);
+    assert_eq!(search(addr, "q=x&limit=500", None).await.status, 422);
+}
