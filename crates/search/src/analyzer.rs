@@ -157,6 +157,61 @@ impl Analyzer {
         }
     }
 
+    /// The words of already normalised text for choosing key terms, as
+    /// `(word, part-of-speech tag, is a part, char position)`: each word of
+    /// jieba's default segmentation with its dictionary tag (`n`, `v`, `m`,
+    /// …; a guess for words outside the dictionary), then the parts search
+    /// mode adds (the 2- and 3-character dictionary words inside a longer
+    /// word), flagged. Latin words and model numbers are tagged `eng` (digits
+    /// only: `m`), their lettered parts flagged too. Search mode indexes all
+    /// of these, so every word given here is a term of the word fields.
+    pub(crate) fn tagged_words(
+        &self,
+        normalized: &str,
+        mut emit: impl FnMut(&str, &str, bool, usize),
+    ) {
+        let mut at = 0;
+        let mut pos = 0;
+        while let Some(c) = normalized[at..].chars().next() {
+            let end = if is_cjk(c) {
+                let end = run_end(normalized, at, is_cjk);
+                for tagged in self.jieba.tag(&normalized[at..end], HMM) {
+                    emit(tagged.word, tagged.tag, false, pos + tagged.start);
+                    if tagged.word.chars().count() <= 2 {
+                        continue;
+                    }
+                    for part in self.jieba.cut_for_search(tagged.word, HMM) {
+                        if part.word.len() < tagged.word.len() {
+                            let tags = self.jieba.tag(part.word, HMM);
+                            let tag = match tags.as_slice() {
+                                [one] => one.tag,
+                                _ => "x",
+                            };
+                            emit(part.word, tag, true, pos + tagged.start + part.start);
+                        }
+                    }
+                }
+                end
+            } else if c.is_alphanumeric() {
+                let end = latin_word_end(normalized, at);
+                let word = &normalized[at..end];
+                let tag = if word.chars().any(char::is_alphabetic) {
+                    "eng"
+                } else {
+                    "m"
+                };
+                latin_word(word, at, pos, &mut |part, _, part_pos| {
+                    emit(part, tag, part.len() < word.len(), part_pos);
+                });
+                end
+            } else {
+                at + c.len_utf8()
+            };
+            pos += normalized[at..end].chars().count();
+            at = end;
+        }
+    }
+
     pub(crate) fn word_tokenizer(&self) -> WordTokenizer {
         WordTokenizer {
             analyzer: self.clone(),
@@ -234,7 +289,7 @@ const MAX_PHRASE_BIGRAMS: usize = 16;
 /// they would match nearly every listing.
 const STOP_CHARS: &str = "的了和与及或在是对等中为以于将并由从其之而被把这那也就都有个向到给让用来着所各每该此即则但如若又还再可能会要";
 
-fn is_stop_word(word: &str) -> bool {
+pub(crate) fn is_stop_word(word: &str) -> bool {
     let mut chars = word.chars();
     matches!((chars.next(), chars.next()), (Some(c), None) if STOP_CHARS.contains(c))
 }

@@ -185,6 +185,18 @@ impl SearchIndex {
         })
     }
 
+    pub(crate) fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    pub(crate) fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    pub(crate) fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
     fn key_term(&self, kind: crate::DocKind, id: i64) -> Term {
         Term::from_field_text(self.fields.key, &schema::key(kind, id))
     }

@@ -1,7 +1,8 @@
 //! Chinese full-text search over needs and capabilities: the tantivy schema,
-//! the Chinese analyzer, applying changes from the database's outbox, and
-//! queries with facets and highlights. The index is derived from the database
-//! and can always be rebuilt.
+//! the Chinese analyzer, applying changes from the database's outbox,
+//! queries with facets and highlights, and match suggestions for long texts
+//! ([`SearchIndex::candidates`]). The index is derived from the database and
+//! can always be rebuilt.
 
 mod analyzer;
 mod coord;
@@ -12,6 +13,7 @@ mod normalize;
 mod query;
 mod schema;
 mod snippet;
+mod suggest;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use analyzer::analyze;
 pub use index::SearchIndex;
+pub use suggest::{Candidate, MatchedTerm, WeightedQuery};
 
 /// The two kinds of listing the index holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

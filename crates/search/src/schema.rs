@@ -18,7 +18,8 @@ use crate::{Doc, DocKind};
 
 /// Bumped whenever the schema or the analysis changes what is indexed; an
 /// index written by another version is rebuilt from scratch.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+/// 2: `org_id` is stored, for suggestions.
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Facet dimensions, as keys of [`crate::Results::facets`] and prefixes of
 /// the terms in the `facets` field.
@@ -86,7 +87,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         org_name: b.add_text_field("org_name", words()),
         facets: b.add_text_field(FACETS_FIELD, STRING | FAST),
         tags: b.add_text_field("tags", STRING),
-        org_id: b.add_i64_field("org_id", INDEXED),
+        org_id: b.add_i64_field("org_id", INDEXED | STORED),
         trl: b.add_u64_field("trl", INDEXED | FAST),
         updated_at: b.add_i64_field(UPDATED_AT_FIELD, FAST),
     };

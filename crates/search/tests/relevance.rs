@@ -5,77 +5,22 @@
 //! The data lives outside the repository, in `../shared/data` of the
 //! project root (or `QIAO_SHARED_DATA`); without it these tests fail.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use flate2::read::GzDecoder;
+use common::{Paper, capability, data_dir, load_papers};
 use qiao_search::eval::mrr_and_hits;
-use qiao_search::{Audience, Change, Doc, DocKind, SearchIndex, SearchQuery};
+use qiao_search::{Audience, Change, SearchIndex, SearchQuery};
 use serde_json::Value;
-
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("QIAO_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        dir.join("csl-papers.jsonl.gz").is_file() && dir.join("csl-dev-queries.jsonl").is_file(),
-        "relevance data missing: expected csl-papers.jsonl.gz and csl-dev-queries.jsonl in {} \
-         (set QIAO_SHARED_DATA to the folder holding them)",
-        dir.display()
-    );
-    dir
-}
-
-struct Paper {
-    id: String,
-    title: String,
-    abstract_: String,
-}
-
-/// A title for a paper without one, as the platform makes it: the opening
-/// clause of the abstract (up to the first clause mark, at least 6
-/// characters), at most 60 characters.
-fn title_from_abstract(text: &str) -> String {
-    const MARKS: [char; 6] = ['。', '；', ';', '.', '，', ','];
-    let mut clause = String::new();
-    for (len, c) in text.trim().chars().enumerate() {
-        if (MARKS.contains(&c) && len >= 6) || len == 60 {
-            break;
-        }
-        clause.push(c);
-    }
-    clause
-}
-
-fn load_papers(limit: usize) -> Vec<Paper> {
-    let file = std::fs::File::open(data_dir().join("csl-papers.jsonl.gz")).expect("open papers");
-    let mut papers = Vec::new();
-    for line in BufReader::new(GzDecoder::new(file)).lines().take(limit) {
-        let v: Value = serde_json::from_str(&line.expect("read papers")).expect("paper json");
-        let text = |k: &str| v[k].as_str().unwrap_or_default().trim().to_string();
-        let abstract_ = text("abstract");
-        let mut title = text("title");
-        if title.is_empty() {
-            title = title_from_abstract(&abstract_);
-        }
-        if title.is_empty() && abstract_.is_empty() {
-            continue;
-        }
-        papers.push(Paper {
-            id: text("id"),
-            title,
-            abstract_,
-        });
-    }
-    papers
-}
 
 /// (target paper id, query text)
 fn load_queries(papers: &[Paper]) -> Vec<(String, String)> {
     let ids: HashSet<&str> = papers.iter().map(|p| p.id.as_str()).collect();
-    let file = std::fs::File::open(data_dir().join("csl-dev-queries.jsonl")).expect("open queries");
+    let dir = data_dir(&["csl-papers.jsonl.gz", "csl-dev-queries.jsonl"]);
+    let file = std::fs::File::open(dir.join("csl-dev-queries.jsonl")).expect("open queries");
     BufReader::new(file)
         .lines()
         .map(|line| {
@@ -93,29 +38,6 @@ fn load_queries(papers: &[Paper]) -> Vec<(String, String)> {
         })
         .filter(|(target, _)| ids.contains(target.as_str()))
         .collect()
-}
-
-fn capability(i: usize, paper: &Paper) -> Doc {
-    Doc {
-        kind: DocKind::Capability,
-        id: i as i64 + 1,
-        external_id: Some(paper.id.clone()),
-        title: paper.title.clone(),
-        body: paper.abstract_.clone(),
-        keywords: Vec::new(),
-        fields: Vec::new(),
-        org_id: 1,
-        org_name: String::new(),
-        org_kind: "university".to_string(),
-        region: String::new(),
-        region_scope: String::new(),
-        modes: Vec::new(),
-        trl: None,
-        status: "published".to_string(),
-        visibility: "public".to_string(),
-        org_approved: true,
-        updated_at: 1_700_000_000 + i as i64,
-    }
 }
 
 struct Report {
