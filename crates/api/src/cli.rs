@@ -71,9 +71,33 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Propose matches for the year's planned cooperation projects: every open need gets up to k capabilities, maximising the total score within each team's capacity; the proposals are stored as suggestions for staff review and written to a file.
+    Match(MatchArgs),
     /// Measure speed and relevance on the real documents in ../shared/data.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct MatchArgs {
+    /// The plan year.
+    #[arg(long)]
+    pub year: i32,
+    /// Where to write the proposals (.xlsx, .csv or .jsonl): one row per proposal with its explanation.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Proposals per need.
+    #[arg(long, default_value_t = 3)]
+    pub k: u32,
+    /// At most this many proposals per university or institute.
+    #[arg(long, value_name = "M")]
+    pub per_university: Option<u32>,
+    /// Only these needs (ids, comma-separated), instead of every open need.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub needs: Option<Vec<i64>>,
+    /// Only needs flagged for the year's key-project plan.
+    #[arg(long)]
+    pub key_projects: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,6 +116,12 @@ pub enum BenchCommand {
         /// Only the relevance part (fast).
         #[arg(long)]
         relevance_only: bool,
+    },
+    /// Match suggestions on the CSL papers as capabilities: MRR@10, hit@10 and discipline share on one need per dev query, latency, nDCG@10 on the enterprise needs, and the 300-need plan assignment, exact against greedy.
+    Match {
+        /// The shared data folder. [env: QIAO_SHARED_DATA] [default: ../shared/data]
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
 }
 
@@ -338,6 +368,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             let data = data.unwrap_or_else(crate::bench::shared_data_dir);
             crate::bench_search::run(&data, relevance_only).await?;
+        }
+        Command::Bench(BenchCommand::Match { data }) => {
+            let data = data.unwrap_or_else(crate::bench::shared_data_dir);
+            crate::bench_match::run(&data).await?;
+        }
+        Command::Match(args) => {
+            let config = config_for(&global, DEFAULT_DATA_DIR, true);
+            crate::matchmaking::run_cli(&config, args).await?;
         }
         Command::Bench(BenchCommand::Import { data }) => {
             let scratch = tempfile::tempdir()?;

@@ -1,13 +1,15 @@
 //! Loading the demo data in `seeds/`: organizations, needs and capabilities
-//! through the same importer as `qiao import`, then events and the plan.
+//! through the same importer as `qiao import` (the organizations then
+//! approved, as staff would have), then events and the plan.
 
 use crate::transfer::{self, ImportFailure, Kind};
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
-use qiao_core::vocab::{EventKind, EventStatus, Field, Vocabulary};
+use qiao_core::vocab::{EventKind, EventStatus, Field, ReviewStatus, Vocabulary};
 use qiao_store::Store;
 use qiao_store::audit::Actor;
 use qiao_store::events::{NewEvent, NewRegistration};
+use qiao_store::listings::{ListQuery, Scope};
 use qiao_store::plans::Plan;
 use serde::Deserialize;
 use serde_json::Value;
@@ -98,6 +100,9 @@ pub async fn load(store: &Store, dir: &Path) -> anyhow::Result<Loaded> {
                 other => anyhow!("{}: {other}", path.display()),
             })?;
         let n = report.created + report.updated + report.unchanged;
+        if kind == Kind::Organizations {
+            approve_all(store, &actor).await?;
+        }
         match kind {
             Kind::Organizations => loaded.organizations = n,
             Kind::Needs => loaded.needs = n,
@@ -155,4 +160,27 @@ pub async fn load(store: &Store, dir: &Path) -> anyhow::Result<Loaded> {
     .context("plan.json")?;
     store.save_plan(&plan, &actor).await?;
     Ok(loaded)
+}
+
+/// The demo shows an established platform: the bureau has reviewed the
+/// organizations of the seed file, so their listings are public.
+async fn approve_all(store: &Store, actor: &Actor) -> anyhow::Result<()> {
+    let q = ListQuery {
+        limit: 1000,
+        ..ListQuery::default()
+    };
+    for org in store.list_organizations(Scope::All, &q).await?.items {
+        if org.review_status != ReviewStatus::Approved {
+            store
+                .update_organization(
+                    org.id,
+                    &org.record,
+                    Some(ReviewStatus::Approved),
+                    None,
+                    actor,
+                )
+                .await?;
+        }
+    }
+    Ok(())
 }

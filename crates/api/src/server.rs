@@ -31,6 +31,8 @@ pub struct AppState {
     /// A real argon2 hash checked when an e-mail is unknown, so login timing does not reveal accounts.
     pub dummy_hash: String,
     pub search: Arc<SearchService>,
+    /// Match score weights, from `$QIAO_DATA_DIR/matching.json` or the defaults.
+    pub weights: Arc<qiao_matching::weights::Weights>,
 }
 
 impl AppState {
@@ -39,8 +41,10 @@ impl AppState {
         let search = Arc::new(SearchService::open(&config.index_dir(), &store).await?);
         search.catch_up(&store).await?;
         search.spawn_follower(store.clone());
+        let weights = Arc::new(crate::matchmaking::load_weights(&config.data_dir)?);
         Ok(Self {
             search,
+            weights,
             store,
             config: Arc::new(config),
             sessions: SessionPolicy::default(),
@@ -48,6 +52,16 @@ impl AppState {
             metrics: Metrics::new(),
             dummy_hash: credentials::hash_password("qiao-timing-equaliser").unwrap_or_default(),
         })
+    }
+}
+
+impl AppState {
+    pub fn matcher(&self) -> crate::matchmaking::Matcher {
+        crate::matchmaking::Matcher {
+            store: self.store.clone(),
+            index: self.search.index(),
+            weights: self.weights.clone(),
+        }
     }
 }
 

@@ -176,7 +176,7 @@ fn stage_label(trl: Option<u8>) -> String {
 }
 
 /// Scores a pair; `None` when the team has no capacity left. `text` is the
-/// search relevance normalised to 0..=1 within the need's candidates.
+/// search relevance in 0..=1.
 pub fn score(
     need: &NeedSide,
     cap: &CapabilitySide,

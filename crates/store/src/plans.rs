@@ -1,12 +1,12 @@
-//! Annual plans and their target figures.
+//! Annual plans, their target figures and the needs flagged for the key-project plan.
 
 use crate::Store;
 use crate::audit::{self, Actor, Entry};
-use crate::entities::{annual_plan, plan_target};
+use crate::entities::{annual_plan, need, plan_key_need, plan_target};
 use crate::error::StoreError;
 use chrono::Utc;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -117,5 +117,83 @@ impl Store {
             name: p.name,
             targets,
         }))
+    }
+}
+
+impl Store {
+    /// Needs flagged for the year's key-project plan, by id.
+    pub async fn key_need_ids(&self, year: i32) -> Result<Vec<i64>, StoreError> {
+        Ok(plan_key_need::Entity::find()
+            .filter(plan_key_need::Column::PlanYear.eq(year))
+            .order_by_asc(plan_key_need::Column::NeedId)
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|k| k.need_id)
+            .collect())
+    }
+
+    /// Replaces the needs flagged for the year's key-project plan (audited).
+    /// Every id must name a need that exists.
+    pub async fn set_key_needs(
+        &self,
+        year: i32,
+        need_ids: &[i64],
+        actor: &Actor,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut ids = need_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let tx = self.conn().begin().await?;
+        let found: Vec<i64> = need::Entity::find()
+            .select_only()
+            .column(need::Column::Id)
+            .filter(need::Column::Id.is_in(ids.clone()))
+            .filter(need::Column::DeletedAt.is_null())
+            .into_tuple::<i64>()
+            .all(&tx)
+            .await?;
+        if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+            return Err(StoreError::Invalid(format!(
+                "need {missing} does not exist"
+            )));
+        }
+        let before: Vec<i64> = plan_key_need::Entity::find()
+            .filter(plan_key_need::Column::PlanYear.eq(year))
+            .all(&tx)
+            .await?
+            .into_iter()
+            .map(|k| k.need_id)
+            .collect();
+        plan_key_need::Entity::delete_many()
+            .filter(plan_key_need::Column::PlanYear.eq(year))
+            .exec(&tx)
+            .await?;
+        let now = Utc::now();
+        for chunk in ids.chunks(500) {
+            plan_key_need::Entity::insert_many(chunk.iter().map(|&id| {
+                plan_key_need::ActiveModel {
+                    plan_year: Set(year),
+                    need_id: Set(id),
+                    created_at: Set(now),
+                }
+            }))
+            .exec_without_returning(&tx)
+            .await?;
+        }
+        audit::record(
+            &tx,
+            actor,
+            Entry {
+                action: "update",
+                entity_type: "plan_key_needs",
+                entity_id: Some(year.to_string()),
+                before: Some(json!(before)),
+                after: Some(json!(ids)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ids)
     }
 }

@@ -2,10 +2,12 @@
 
 use crate::Store;
 use crate::audit::{self, Actor, Entry};
-use crate::entities::{capability, match_suggestion, need, project};
+use crate::entities::{capability, event, match_suggestion, need, project, registration};
 use crate::error::StoreError;
 use chrono::Utc;
-use qiao_core::vocab::{ProjectOrigin, ProjectStatus, RejectReason, SuggestionStatus, Vocabulary};
+use qiao_core::vocab::{
+    EventKind, NeedStatus, ProjectOrigin, ProjectStatus, RejectReason, SuggestionStatus, Vocabulary,
+};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
@@ -40,15 +42,16 @@ pub enum Decision {
 
 impl Store {
     /// Stores suggestions; pairs staff already decided keep their decision,
-    /// undecided ones get the new score and explanation. Returns their ids.
+    /// undecided ones get the new score and explanation. Returns the stored
+    /// rows in the order of `items`.
     pub async fn save_suggestions(
         &self,
         items: &[NewSuggestion],
         algorithm: &str,
-    ) -> Result<Vec<i64>, StoreError> {
+    ) -> Result<Vec<match_suggestion::Model>, StoreError> {
         let tx = self.conn().begin().await?;
         let now = Utc::now();
-        let mut ids = Vec::with_capacity(items.len());
+        let mut rows = Vec::with_capacity(items.len());
         for s in items {
             let existing = match_suggestion::Entity::find()
                 .filter(match_suggestion::Column::NeedId.eq(s.need_id))
@@ -56,15 +59,21 @@ impl Store {
                 .one(&tx)
                 .await?;
             match existing {
-                Some(m) if m.status != SuggestionStatus::Suggested.code() => ids.push(m.id),
+                Some(m) if m.status != SuggestionStatus::Suggested.code() => rows.push(m),
+                // Unchanged: no write, so that reading suggestions stays cheap.
+                Some(m)
+                    if m.score == s.score
+                        && m.algorithm_version == algorithm
+                        && m.explanation == s.explanation =>
+                {
+                    rows.push(m)
+                }
                 Some(m) => {
-                    let id = m.id;
                     let mut am = m.into_active_model();
                     am.score = Set(s.score);
                     am.explanation = Set(s.explanation.clone());
                     am.algorithm_version = Set(algorithm.to_string());
-                    am.update(&tx).await?;
-                    ids.push(id);
+                    rows.push(am.update(&tx).await?);
                 }
                 None => {
                     let m = match_suggestion::ActiveModel {
@@ -83,12 +92,12 @@ impl Store {
                     }
                     .insert(&tx)
                     .await?;
-                    ids.push(m.id);
+                    rows.push(m);
                 }
             }
         }
         tx.commit().await?;
-        Ok(ids)
+        Ok(rows)
     }
 
     pub async fn suggestion(&self, id: i64) -> Result<Option<match_suggestion::Model>, StoreError> {
@@ -124,6 +133,71 @@ impl Store {
             .into_iter()
             .map(|s| (s.need_id, s.capability_id))
             .collect())
+    }
+
+    /// Capabilities staff rejected for a need, or needs rejected for a capability.
+    pub async fn rejected_partners(
+        &self,
+        need_id: Option<i64>,
+        capability_id: Option<i64>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut q = match_suggestion::Entity::find()
+            .filter(match_suggestion::Column::Status.eq(SuggestionStatus::Rejected.code()));
+        if let Some(n) = need_id {
+            q = q.filter(match_suggestion::Column::NeedId.eq(n));
+        }
+        if let Some(c) = capability_id {
+            q = q.filter(match_suggestion::Column::CapabilityId.eq(c));
+        }
+        Ok(q.all(self.conn())
+            .await?
+            .into_iter()
+            .map(|s| {
+                if need_id.is_some() {
+                    s.capability_id
+                } else {
+                    s.need_id
+                }
+            })
+            .collect())
+    }
+
+    /// Needs brought to an international cooperation event: foreign
+    /// universities are welcome partners for them.
+    pub async fn needs_at_international_events(&self) -> Result<HashSet<i64>, StoreError> {
+        let events: Vec<i64> = event::Entity::find()
+            .filter(event::Column::Kind.eq(EventKind::International.code()))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        if events.is_empty() {
+            return Ok(HashSet::new());
+        }
+        Ok(registration::Entity::find()
+            .filter(registration::Column::EventId.is_in(events))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .flat_map(|r| {
+                r.need_ids
+                    .as_array()
+                    .map(|ids| ids.iter().filter_map(Value::as_i64).collect::<Vec<_>>())
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+
+    /// Open needs (published: not yet matched or closed), optionally only some.
+    pub async fn open_needs(&self, only: Option<&[i64]>) -> Result<Vec<need::Model>, StoreError> {
+        let mut q = need::Entity::find()
+            .filter(need::Column::DeletedAt.is_null())
+            .filter(need::Column::Status.eq(NeedStatus::Published.code()));
+        if let Some(ids) = only {
+            q = q.filter(need::Column::Id.is_in(ids.to_vec()));
+        }
+        Ok(q.order_by_asc(need::Column::Id).all(self.conn()).await?)
     }
 
     /// (enterprise, institution) organization pairs with a completed project.
@@ -167,6 +241,7 @@ impl Store {
             .one(&tx)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("suggestion {id}")))?;
+        check_transition(&m.status, &decision)?;
         let before = json!({"status": m.status, "reject_reason": m.reject_reason});
         let (need_id, capability_id) = (m.need_id, m.capability_id);
         let mut am = m.into_active_model();
@@ -249,5 +324,33 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok((m, project_id))
+    }
+}
+
+/// Which decisions a suggestion in a given state may take: a rejection is
+/// final, and an accepted pair is not accepted again (it may have opened a
+/// project).
+fn check_transition(status: &str, decision: &Decision) -> Result<(), StoreError> {
+    use SuggestionStatus::*;
+    let current = SuggestionStatus::from_code(status)
+        .ok_or_else(|| StoreError::Invalid(format!("unknown suggestion status {status}")))?;
+    let allowed = match decision {
+        Decision::Accept { .. } | Decision::Reject { .. } => {
+            matches!(current, Suggested | Contacted)
+        }
+        Decision::Contacted => matches!(current, Suggested | Accepted),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "the suggestion is {}: it cannot be {} now",
+            current.label_en().to_lowercase(),
+            match decision {
+                Decision::Accept { .. } => "accepted",
+                Decision::Contacted => "marked contacted",
+                Decision::Reject { .. } => "rejected",
+            }
+        )))
     }
 }

@@ -12,7 +12,7 @@ pub mod routes;
 
 use crate::server::AppState;
 use axum::Router;
-use routes::{account, listings, organizations, search, system, transfer, users};
+use routes::{account, listings, organizations, search, suggestions, system, transfer, users};
 use utoipa::OpenApi;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -28,6 +28,7 @@ use utoipa_axum::routes;
         (name = "users", description = "User accounts"),
         (name = "transfer", description = "File export and import"),
         (name = "search", description = "Chinese full-text search"),
+        (name = "suggestions", description = "Explained match suggestions, staff decisions and the plan-wide assignment"),
         (name = "system", description = "Health and metrics"),
         (name = "pages", description = "HTML pages"),
     ),
@@ -80,6 +81,16 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::get_user, users::patch_user))
         .routes(routes!(search::search))
+        .routes(routes!(suggestions::need_suggestions))
+        .routes(routes!(suggestions::capability_suggestions))
+        .routes(routes!(suggestions::accept))
+        .routes(routes!(suggestions::reject))
+        .routes(routes!(suggestions::contacted))
+        .routes(routes!(suggestions::assignments))
+        .routes(routes!(
+            suggestions::get_key_needs,
+            suggestions::put_key_needs
+        ))
         .routes(routes!(transfer::export))
         .routes(
             routes!(transfer::import).layer(axum::extract::DefaultBodyLimit::max(

@@ -12,6 +12,7 @@ pub mod meeting;
 pub mod need;
 pub mod organization;
 pub mod outbox;
+pub mod plan_key_need;
 pub mod plan_target;
 pub mod project;
 pub mod registration;

@@ -5,6 +5,7 @@ pub mod docs;
 pub mod listings;
 pub mod organizations;
 pub mod search;
+pub mod suggestions;
 pub mod system;
 pub mod transfer;
 pub mod users;

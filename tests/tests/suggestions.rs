@@ -1,0 +1,764 @@
+//! Match suggestions over HTTP on every backend: explanations, who sees
+//! what, staff decisions and their audit trail, rejected pairs staying out,
+//! and the plan-wide assignment within capacities.
+
+use qiao_core::record::{CapabilityRecord, ExternalId, NeedRecord, OrganizationRecord};
+use qiao_core::vocab::{ReviewStatus, Role};
+use qiao_store::Store;
+use qiao_store::audit::Actor;
+use qiao_store::entities::{audit_log, project};
+use qiao_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use qiao_store::testkit::{TestDb, each_backend};
+use qiao_store::users::NewUser;
+use qiao_tests::{Response, send};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+struct World {
+    addr: SocketAddr,
+    staff: String,
+    ent_a: String,
+    ent_b: String,
+    uni: String,
+    other_uni: String,
+    /// Public battery need of enterprise A.
+    battery: i64,
+    /// Staff-only need of enterprise A.
+    secret: i64,
+    /// A second battery need, of enterprise B.
+    battery_b: i64,
+    /// Capabilities by title.
+    caps: HashMap<&'static str, i64>,
+}
+
+async fn org(store: &Store, name: &str, kind: &str, region: &str) -> i64 {
+    let v = json!({"name": name, "kind": kind, "region": region});
+    let r = OrganizationRecord::from_map(v.as_object().unwrap(), ExternalId::Optional).unwrap();
+    store
+        .create_organization(&r, ReviewStatus::Approved, &Actor::system("t"))
+        .await
+        .unwrap()
+        .id
+}
+
+async fn token(store: &Store, email: &str, role: Role, org: Option<&str>) -> String {
+    let user = store
+        .create_user(
+            NewUser {
+                email,
+                display_name: email,
+                role,
+                org_name: org,
+                password_hash: "x".into(),
+            },
+            &Actor::system("t"),
+        )
+        .await
+        .unwrap();
+    let (token, digest, prefix) = qiao_api::credentials::new_api_token();
+    store
+        .create_api_token(user.id, "t", &digest, &prefix, &Actor::system("t"))
+        .await
+        .unwrap();
+    token
+}
+
+async fn need(store: &Store, org_id: i64, org_name: &str, v: Value) -> i64 {
+    let mut m = v.as_object().unwrap().clone();
+    m.insert("org_name".into(), json!(org_name));
+    let r = NeedRecord::from_map(&m, ExternalId::Optional).unwrap();
+    store
+        .create_need(&r, org_id, &Actor::system("t"))
+        .await
+        .unwrap()
+        .id
+}
+
+async fn capability(store: &Store, org_id: i64, org_name: &str, v: Value) -> i64 {
+    let mut m = v.as_object().unwrap().clone();
+    m.insert("org_name".into(), json!(org_name));
+    m.insert("kind".into(), json!("team"));
+    let r = CapabilityRecord::from_map(&m, ExternalId::Optional).unwrap();
+    store
+        .create_capability(&r, org_id, &Actor::system("t"))
+        .await
+        .unwrap()
+        .id
+}
+
+const THERMAL: &str = "动力电池热管理与液冷技术团队";
+const WARNING: &str = "电池包热失控预警与安全防护";
+const ELECTROLYTE: &str = "固态电解质界面改性与材料制备";
+const WELDING: &str = "船舶焊接机器人与焊缝跟踪";
+
+async fn world(db: &TestDb) -> World {
+    let s = &db.store;
+    let ent_a = org(s, "甲新能源科技有限公司", "enterprise", "高新区").await;
+    let ent_b = org(s, "乙储能系统有限公司", "enterprise", "城阳区").await;
+    let uni = org(s, "琴岛理工大学", "university", "崂山区").await;
+    let other = org(s, "海滨材料研究所", "research_institute", "市南区").await;
+    let mut caps = HashMap::new();
+    caps.insert(
+        THERMAL,
+        capability(s, uni, "琴岛理工大学", json!({"title": THERMAL,
+            "description": "研究动力电池热管理系统，液冷板流道设计，电池包温度均匀性控制，电池热管理仿真与试验。",
+            "fields": ["new_energy"], "keywords": ["动力电池", "热管理", "液冷"], "trl": 5,
+            "cooperation_modes": ["joint_development"], "capacity": 1})).await,
+    );
+    caps.insert(
+        WARNING,
+        capability(
+            s,
+            uni,
+            "琴岛理工大学",
+            json!({"title": WARNING,
+            "description": "动力电池热失控早期预警，电池包温度与气体监测，热管理与安全防护设计。",
+            "fields": ["new_energy"], "keywords": ["动力电池", "热失控", "预警"], "trl": 6,
+            "cooperation_modes": ["joint_development"], "capacity": 2}),
+        )
+        .await,
+    );
+    caps.insert(
+        ELECTROLYTE,
+        capability(s, other, "海滨材料研究所", json!({"title": ELECTROLYTE,
+            "description": "固态电解质材料制备，硫化物与氧化物固态电解质界面改性，锂金属负极界面稳定。",
+            "fields": ["new_materials", "new_energy"], "keywords": ["固态电解质", "界面改性"], "trl": 4,
+            "cooperation_modes": ["joint_development"], "capacity": 3})).await,
+    );
+    caps.insert(
+        WELDING,
+        capability(
+            s,
+            uni,
+            "琴岛理工大学",
+            json!({"title": WELDING,
+            "description": "船舶分段焊接机器人，激光视觉焊缝跟踪，焊接工艺数据库。",
+            "fields": ["marine_equipment"], "keywords": ["焊接机器人", "焊缝跟踪"], "trl": 7,
+            "cooperation_modes": ["transfer"], "capacity": 3}),
+        )
+        .await,
+    );
+    World {
+        addr: qiao_tests::serve(db).await,
+        staff: token(s, "staff@example.com", Role::Staff, None).await,
+        ent_a: token(
+            s,
+            "a@example.com",
+            Role::Enterprise,
+            Some("甲新能源科技有限公司"),
+        )
+        .await,
+        ent_b: token(
+            s,
+            "b@example.com",
+            Role::Enterprise,
+            Some("乙储能系统有限公司"),
+        )
+        .await,
+        uni: token(s, "u@example.com", Role::University, Some("琴岛理工大学")).await,
+        other_uni: token(s, "m@example.com", Role::University, Some("海滨材料研究所")).await,
+        battery: need(
+            s,
+            ent_a,
+            "甲新能源科技有限公司",
+            json!({
+            "title": "动力电池热管理系统开发",
+            "description": "我公司需要开发动力电池包液冷热管理系统，控制电池温差，提高电池寿命。",
+            "indicators": [{"name": "电池包最大温差", "target": "≤3℃"}],
+            "fields": ["new_energy"], "keywords": ["动力电池", "热管理"],
+            "cooperation_modes": ["joint_development"], "required_trl": 4}),
+        )
+        .await,
+        secret: need(
+            s,
+            ent_a,
+            "甲新能源科技有限公司",
+            json!({
+            "title": "固态电解质界面改性攻关",
+            "description": "固态电池的固态电解质与锂金属负极界面阻抗大，需要界面改性方案。",
+            "fields": ["new_energy"], "keywords": ["固态电解质"],
+            "cooperation_modes": ["joint_development"], "visibility": "staff_only"}),
+        )
+        .await,
+        battery_b: need(
+            s,
+            ent_b,
+            "乙储能系统有限公司",
+            json!({
+            "title": "储能电池包热管理与热失控预警",
+            "description": "储能电站电池包需要液冷热管理和热失控预警方案。",
+            "fields": ["new_energy"], "keywords": ["热管理", "热失控"],
+            "cooperation_modes": ["joint_development"]}),
+        )
+        .await,
+        caps,
+    }
+}
+
+async fn call(
+    w: &World,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Response {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![];
+    if let Some(a) = &auth {
+        headers.push(("Authorization", a.as_str()));
+    }
+    let body = body.map(|b| b.to_string());
+    if body.is_some() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    send(
+        w.addr,
+        method,
+        path,
+        &headers,
+        body.as_deref().map(str::as_bytes),
+    )
+    .await
+}
+
+/// Waits until the index has caught up with everything written so far.
+async fn settle(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let m = send(addr, "GET", "/metrics", &[], None).await.body;
+        let lag = m
+            .lines()
+            .find_map(|l| l.strip_prefix("qiao_index_lag "))
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        if lag == Some(0.0) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the index did not catch up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn items(r: &Response) -> Vec<Value> {
+    assert_eq!(r.status, 200, "{r:?}");
+    r.json()["items"].as_array().unwrap().clone()
+}
+
+fn titles(items: &[Value], side: &str) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i[side]["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn find<'a>(items: &'a [Value], side: &str, title: &str) -> &'a Value {
+    items
+        .iter()
+        .find(|i| i[side]["title"] == title)
+        .unwrap_or_else(|| panic!("{title} not among {:?}", titles(items, side)))
+}
+
+#[tokio::test]
+async fn suggestions_are_explained_and_owners_see_only_what_staff_accepted() {
+    each_backend(
+        "suggestions::explained_and_owners_see_accepted",
+        |db| async move {
+            let w = world(&db).await;
+            settle(w.addr).await;
+            let path = format!("/api/v1/needs/{}/suggestions", w.battery);
+
+            // Staff: live, ranked, explained.
+            let list = items(&call(&w, "GET", &path, Some(&w.staff), None).await);
+            let found = titles(&list, "capability");
+            assert_eq!(found[0], THERMAL, "{} {found:?}", db.label);
+            assert!(found.contains(&WARNING.to_string()), "{found:?}");
+            assert!(
+                !found.contains(&WELDING.to_string()),
+                "unrelated team suggested: {found:?}"
+            );
+            let top = &list[0];
+            assert_eq!(top["status"], "suggested");
+            assert!(top["id"].as_i64().is_some());
+            assert_eq!(top["capability"]["org_name"], "琴岛理工大学");
+            let e = &top["explanation"];
+            let summary = e["summary"].as_str().unwrap();
+            assert!(summary.starts_with("关键词："), "{summary}");
+            assert!(summary.contains("领域一致：新能源"), "{summary}");
+            assert!(
+                summary.contains("成熟度：小试（需求：小试及以上）"),
+                "{summary}"
+            );
+            let terms: Vec<&str> = e["matched_terms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["term"].as_str().unwrap())
+                .collect();
+            assert!(terms.contains(&"热管理"), "{terms:?}");
+            assert!(
+                e["matched_terms"][0]["found_in"]
+                    .as_array()
+                    .is_some_and(|f| !f.is_empty())
+            );
+            let factors = e["factors"].as_array().unwrap();
+            let codes: Vec<&str> = factors
+                .iter()
+                .map(|f| f["code"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                codes,
+                [
+                    "text", "field", "mode", "maturity", "budget", "region", "capacity", "history"
+                ]
+            );
+            let sum: f64 = factors
+                .iter()
+                .map(|f| f["contribution"].as_f64().unwrap())
+                .sum();
+            assert!(
+                (sum - top["score"].as_f64().unwrap()).abs() < 1e-9,
+                "factors add up to the score"
+            );
+            let scores: Vec<f64> = list.iter().map(|i| i["score"].as_f64().unwrap()).collect();
+            assert!(
+                scores.windows(2).all(|p| p[0] >= p[1]),
+                "best first: {scores:?}"
+            );
+            let limited =
+                items(&call(&w, "GET", &format!("{path}?limit=1"), Some(&w.staff), None).await);
+            assert_eq!(limited.len(), 1);
+
+            // Owners see nothing before staff accept; others are refused; the
+            // staff-only need does not exist for anyone but its owner and staff.
+            assert!(items(&call(&w, "GET", &path, Some(&w.ent_a), None).await).is_empty());
+            assert_eq!(
+                call(&w, "GET", &path, Some(&w.ent_b), None).await.status,
+                403
+            );
+            assert_eq!(call(&w, "GET", &path, Some(&w.uni), None).await.status, 403);
+            assert_eq!(call(&w, "GET", &path, None, None).await.status, 401);
+            let secret = format!("/api/v1/needs/{}/suggestions", w.secret);
+            for t in [&w.ent_b, &w.uni, &w.other_uni] {
+                assert_eq!(call(&w, "GET", &secret, Some(t), None).await.status, 404);
+            }
+            assert_eq!(
+                call(
+                    &w,
+                    "GET",
+                    "/api/v1/needs/999999/suggestions",
+                    Some(&w.staff),
+                    None
+                )
+                .await
+                .status,
+                404
+            );
+            assert_eq!(
+                call(&w, "GET", &format!("{path}?limit=0"), Some(&w.staff), None)
+                    .await
+                    .status,
+                422
+            );
+
+            // Accepting opens a planned project; accepting twice is a conflict.
+            let id = top["id"].as_i64().unwrap();
+            let accept = format!("/api/v1/suggestions/{id}/accept");
+            let body = json!({"create_project": true, "plan_year": 2026, "key_project": true});
+            assert_eq!(
+                call(&w, "POST", &accept, Some(&w.ent_a), Some(body.clone()))
+                    .await
+                    .status,
+                403
+            );
+            let r = call(&w, "POST", &accept, Some(&w.staff), Some(body.clone())).await;
+            assert_eq!(r.status, 200, "{r:?}");
+            assert_eq!(r.json()["status"], "accepted");
+            let project_id = r.json()["project_id"].as_i64().expect("a project");
+            let p = project::Entity::find_by_id(project_id)
+                .one(db.store.conn())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (p.status.as_str(), p.origin.as_str(), p.plan_year, p.is_key),
+                ("planned", "match", 2026, true)
+            );
+            assert_eq!(p.need_id, Some(w.battery));
+            assert_eq!(p.capability_id, Some(w.caps[THERMAL]));
+            assert_eq!(
+                call(&w, "POST", &accept, Some(&w.staff), Some(body))
+                    .await
+                    .status,
+                409
+            );
+
+            // Now the need's owner and the capability's owner see the pair.
+            let own = items(&call(&w, "GET", &path, Some(&w.ent_a), None).await);
+            assert_eq!(titles(&own, "capability"), [THERMAL]);
+            assert_eq!(own[0]["status"], "accepted");
+            let cap_path = format!("/api/v1/capabilities/{}/suggestions", w.caps[THERMAL]);
+            let theirs = items(&call(&w, "GET", &cap_path, Some(&w.uni), None).await);
+            assert_eq!(titles(&theirs, "need"), ["动力电池热管理系统开发"]);
+            assert_eq!(
+                call(&w, "GET", &cap_path, Some(&w.other_uni), None)
+                    .await
+                    .status,
+                403
+            );
+
+            // A staff-only need accepted for a capability stays hidden from the
+            // capability's owner, while its own owner sees the pair.
+            let el_path = format!("/api/v1/capabilities/{}/suggestions", w.caps[ELECTROLYTE]);
+            let for_cap = items(&call(&w, "GET", &el_path, Some(&w.staff), None).await);
+            let secret_item = find(&for_cap, "need", "固态电解质界面改性攻关");
+            let sid = secret_item["id"].as_i64().unwrap();
+            let r = call(
+                &w,
+                "POST",
+                &format!("/api/v1/suggestions/{sid}/accept"),
+                Some(&w.staff),
+                Some(json!({})),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{r:?}");
+            assert!(r.json()["project_id"].is_null());
+            let seen = items(&call(&w, "GET", &el_path, Some(&w.other_uni), None).await);
+            assert!(seen.iter().all(|i| i["need"]["id"] != w.secret), "{seen:?}");
+            let own = items(&call(&w, "GET", &secret, Some(&w.ent_a), None).await);
+            assert_eq!(titles(&own, "capability"), [ELECTROLYTE]);
+
+            // Every decision is in the audit log with its actor.
+            let decisions = audit_log::Entity::find()
+                .filter(audit_log::Column::EntityType.eq("match_suggestion"))
+                .filter(audit_log::Column::Action.eq("decide"))
+                .all(db.store.conn())
+                .await
+                .unwrap();
+            assert_eq!(decisions.len(), 2);
+            assert!(
+                decisions.iter().all(|d| d.actor == "staff@example.com"),
+                "{decisions:?}"
+            );
+            db
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejected_pairs_never_come_back_and_reasons_are_checked() {
+    each_backend(
+        "suggestions::rejected_pairs_never_come_back",
+        |db| async move {
+            let w = world(&db).await;
+            settle(w.addr).await;
+            let path = format!("/api/v1/needs/{}/suggestions", w.battery);
+            let list = items(&call(&w, "GET", &path, Some(&w.staff), None).await);
+            let warning = find(&list, "capability", WARNING)["id"].as_i64().unwrap();
+            let reject = format!("/api/v1/suggestions/{warning}/reject");
+
+            for (body, field) in [
+                (json!({"reason": "不喜欢"}), "reason"),
+                (json!({"reason": "other"}), "note"),
+                (json!({"reason": "other", "note": "   "}), "note"),
+            ] {
+                let r = call(&w, "POST", &reject, Some(&w.staff), Some(body)).await;
+                assert_eq!(r.status, 422, "{r:?}");
+                assert_eq!(r.json()["errors"][0]["field"], field, "{r:?}");
+            }
+            assert_eq!(
+                call(
+                    &w,
+                    "POST",
+                    &reject,
+                    Some(&w.uni),
+                    Some(json!({"reason": "other", "note": "x"}))
+                )
+                .await
+                .status,
+                403
+            );
+            assert_eq!(
+                call(
+                    &w,
+                    "POST",
+                    "/api/v1/suggestions/999999/reject",
+                    Some(&w.staff),
+                    Some(json!({"reason": "other", "note": "x"}))
+                )
+                .await
+                .status,
+                404
+            );
+
+            // The Chinese label is accepted as well as the code.
+            let r = call(
+                &w,
+                "POST",
+                &reject,
+                Some(&w.staff),
+                Some(json!({"reason": "方向不符", "note": "偏重安全监测"})),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{r:?}");
+            assert_eq!(
+                (
+                    r.json()["status"].as_str(),
+                    r.json()["reject_reason"].as_str()
+                ),
+                (Some("rejected"), Some("direction_mismatch"))
+            );
+            assert_eq!(
+                call(
+                    &w,
+                    "POST",
+                    &format!("/api/v1/suggestions/{warning}/accept"),
+                    Some(&w.staff),
+                    Some(json!({}))
+                )
+                .await
+                .status,
+                409
+            );
+
+            let again = items(&call(&w, "GET", &path, Some(&w.staff), None).await);
+            assert!(
+                !titles(&again, "capability").contains(&WARNING.to_string()),
+                "a rejected pair came back"
+            );
+            let by_cap = items(
+                &call(
+                    &w,
+                    "GET",
+                    &format!("/api/v1/capabilities/{}/suggestions", w.caps[WARNING]),
+                    Some(&w.staff),
+                    None,
+                )
+                .await,
+            );
+            assert!(
+                by_cap.iter().all(|i| i["need"]["id"] != w.battery),
+                "a rejected pair came back: {by_cap:?}"
+            );
+
+            // Contacted, then accepted.
+            let thermal = find(&again, "capability", THERMAL)["id"].as_i64().unwrap();
+            let r = call(
+                &w,
+                "POST",
+                &format!("/api/v1/suggestions/{thermal}/contacted"),
+                Some(&w.staff),
+                None,
+            )
+            .await;
+            assert_eq!(
+                (r.status, r.json()["status"].as_str()),
+                (200, Some("contacted"))
+            );
+            let r = call(
+                &w,
+                "POST",
+                &format!("/api/v1/suggestions/{thermal}/accept"),
+                Some(&w.staff),
+                Some(json!({})),
+            )
+            .await;
+            assert_eq!(
+                (r.status, r.json()["status"].as_str()),
+                (200, Some("accepted"))
+            );
+
+            // The plan run excludes the rejected pair too.
+            let r = call(
+                &w,
+                "POST",
+                "/api/v1/plans/2026/assignments",
+                Some(&w.staff),
+                Some(json!({"k": 3})),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{r:?}");
+            let pairs: Vec<(i64, i64)> = r.json()["proposals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["need"]["id"].as_i64().unwrap(),
+                        p["capability"]["id"].as_i64().unwrap(),
+                    )
+                })
+                .collect();
+            assert!(!pairs.contains(&(w.battery, w.caps[WARNING])), "{pairs:?}");
+            db
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_plan_assignment_respects_k_capacity_and_the_key_project_flag() {
+    each_backend("suggestions::plan_assignment", |db| async move {
+        let w = world(&db).await;
+        settle(w.addr).await;
+        let run = |body: Value| {
+            call(
+                &w,
+                "POST",
+                "/api/v1/plans/2026/assignments",
+                Some(&w.staff),
+                Some(body),
+            )
+        };
+
+        let r = run(json!({"k": 2})).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let v = r.json();
+        assert_eq!(
+            (v["year"].as_i64(), v["k"].as_i64(), v["needs"].as_i64()),
+            (Some(2026), Some(2), Some(3))
+        );
+        let proposals = v["proposals"].as_array().unwrap();
+        let mut per_need: HashMap<i64, usize> = HashMap::new();
+        let mut per_cap: HashMap<i64, usize> = HashMap::new();
+        for p in proposals {
+            *per_need
+                .entry(p["need"]["id"].as_i64().unwrap())
+                .or_default() += 1;
+            *per_cap
+                .entry(p["capability"]["id"].as_i64().unwrap())
+                .or_default() += 1;
+            assert_eq!(p["status"], "suggested");
+            assert!(p["id"].as_i64().is_some());
+            assert!(!p["explanation"]["summary"].as_str().unwrap().is_empty());
+        }
+        assert!(per_need.values().all(|n| *n <= 2), "{per_need:?}");
+        // The thermal team takes one project at a time; both battery needs want it.
+        assert_eq!(
+            per_cap.get(&w.caps[THERMAL]).copied().unwrap_or(0),
+            1,
+            "{per_cap:?}"
+        );
+        assert!(
+            per_cap.get(&w.caps[WARNING]).copied().unwrap_or(0) <= 2,
+            "{per_cap:?}"
+        );
+        assert!(
+            per_need.contains_key(&w.battery) && per_need.contains_key(&w.battery_b),
+            "{per_need:?}"
+        );
+        let total: f64 = proposals.iter().map(|p| p["score"].as_f64().unwrap()).sum();
+        assert!((total - v["total_score"].as_f64().unwrap()).abs() < 1e-6);
+        assert!(
+            v["total_score"].as_f64().unwrap()
+                >= v["greedy"]["total_score"].as_f64().unwrap() - 1e-9
+        );
+
+        // Proposals are stored for review: staff see them among the need's suggestions.
+        let first = proposals[0]["id"].as_i64().unwrap();
+        let need_id = proposals[0]["need"]["id"].as_i64().unwrap();
+        let listed = items(
+            &call(
+                &w,
+                "GET",
+                &format!("/api/v1/needs/{need_id}/suggestions"),
+                Some(&w.staff),
+                None,
+            )
+            .await,
+        );
+        assert!(listed.iter().any(|i| i["id"] == first), "{listed:?}");
+
+        // One proposal per university at most.
+        let r = run(json!({"k": 3, "per_university": 1})).await;
+        let mut per_org: HashMap<String, usize> = HashMap::new();
+        for p in r.json()["proposals"].as_array().unwrap() {
+            *per_org
+                .entry(p["capability"]["org_name"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+        assert!(per_org.values().all(|n| *n == 1), "{per_org:?}");
+
+        // Narrowed to the needs flagged for the key-project plan, or to chosen ones.
+        let key = call(
+            &w,
+            "PUT",
+            "/api/v1/plans/2026/key-needs",
+            Some(&w.staff),
+            Some(json!({"need_ids": [w.battery_b]})),
+        )
+        .await;
+        assert_eq!(key.status, 200, "{key:?}");
+        assert_eq!(
+            call(
+                &w,
+                "GET",
+                "/api/v1/plans/2026/key-needs",
+                Some(&w.staff),
+                None
+            )
+            .await
+            .json()["need_ids"],
+            json!([w.battery_b])
+        );
+        let r = run(json!({"key_projects": true})).await;
+        assert_eq!(r.json()["needs"], 1);
+        assert!(
+            r.json()["proposals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["need"]["id"] == w.battery_b)
+        );
+        let r = run(json!({"need_ids": [w.secret]})).await;
+        assert_eq!(r.json()["needs"], 1, "staff plan staff-only needs too");
+
+        // Staff only, and bad input is a clear error.
+        assert_eq!(run_as(&w, &w.ent_a, json!({})).await.status, 403);
+        assert_eq!(
+            call(
+                &w,
+                "PUT",
+                "/api/v1/plans/2026/key-needs",
+                Some(&w.ent_a),
+                Some(json!({"need_ids": []}))
+            )
+            .await
+            .status,
+            403
+        );
+        let r = run(json!({"k": 0})).await;
+        assert_eq!(
+            (r.status, r.json()["errors"][0]["field"].as_str()),
+            (422, Some("k"))
+        );
+        assert_eq!(run(json!({"kk": 1})).await.status, 400);
+        let r = call(
+            &w,
+            "PUT",
+            "/api/v1/plans/2026/key-needs",
+            Some(&w.staff),
+            Some(json!({"need_ids": [424242]})),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{r:?}");
+        assert!(
+            r.json()["detail"].as_str().unwrap().contains("424242"),
+            "{r:?}"
+        );
+        db
+    })
+    .await;
+}
+
+async fn run_as(w: &World, token: &str, body: Value) -> Response {
+    call(
+        w,
+        "POST",
+        "/api/v1/plans/2026/assignments",
+        Some(token),
+        Some(body),
+    )
+    .await
+}
