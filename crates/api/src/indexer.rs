@@ -22,6 +22,10 @@ const POLL: Duration = Duration::from_millis(100);
 /// Outbox rows applied per index commit.
 const BATCH: u64 = 5_000;
 
+/// Outbox rows applied in one catch-up after which the index is merged into
+/// one segment (a bulk import or a first start on a filled database).
+const BULK: usize = 10_000;
+
 pub struct SearchService {
     root: PathBuf,
     generation: RwLock<String>,
@@ -124,6 +128,11 @@ impl SearchService {
             let index = self.index();
             let n = apply_batch(&index, store, index.applied_seq()).await?;
             if n == 0 {
+                if applied >= BULK {
+                    // A bulk import arrived as many small segments: merge them.
+                    let idx = index.clone();
+                    tokio::task::spawn_blocking(move || idx.optimize()).await??;
+                }
                 let last = qiao_store::outbox::last_seq(store.conn()).await?;
                 self.lag
                     .store((last - index.applied_seq()).max(0), Ordering::Relaxed);
@@ -333,7 +342,11 @@ pub async fn rebuild(root: &Path, store: &Store) -> anyhow::Result<u64> {
     }
     let count = index.num_docs();
     let idx = index.clone();
-    tokio::task::spawn_blocking(move || idx.apply(Vec::new(), seq)).await??;
+    tokio::task::spawn_blocking(move || {
+        idx.apply(Vec::new(), seq)?;
+        idx.optimize()
+    })
+    .await??;
     drop(index);
     let previous = read_current(root);
     write_current(root, &next)?;

@@ -459,3 +459,41 @@ fn keywords_field_labels_and_organization_names_are_searchable() {
     assert_eq!(ids(&search(&index, "海工装备", Audience::Public)), vec![2]);
     assert_eq!(ids(&search(&index, "光伏", Audience::Public)), vec![3]);
 }
+
+#[test]
+fn optimize_merges_batches_into_one_segment_and_keeps_the_position() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(dir.path(), &[]).unwrap();
+        for batch in 0..5 {
+            let changes = (0..20)
+                .map(|i| {
+                    let id = batch * 20 + i;
+                    Change::Upsert(doc(
+                        DocKind::Capability,
+                        id,
+                        &format!("电池热管理 {id}"),
+                        "液冷",
+                    ))
+                })
+                .collect();
+            index.apply(changes, batch + 1).unwrap();
+        }
+        assert!(index.num_segments() > 1, "each commit leaves a segment");
+        index.optimize().unwrap();
+        assert_eq!(index.num_segments(), 1);
+        assert_eq!(index.num_docs(), 100);
+        let r = index
+            .search(&SearchQuery::new("热管理", Audience::All))
+            .unwrap();
+        assert_eq!(r.total, 100);
+    }
+    let reopened = SearchIndex::open(dir.path(), &[]).unwrap();
+    assert_eq!(
+        reopened.applied_seq(),
+        5,
+        "the commit position survives the merge"
+    );
+    assert_eq!(reopened.num_segments(), 1);
+    assert_eq!(reopened.num_docs(), 100);
+}
