@@ -117,3 +117,57 @@ pub async fn serve(db: &TestDb) -> SocketAddr {
     tokio::spawn(async move { qiao_api::server::serve_on(listener, state).await });
     addr
 }
+
+/// A user with an API token; returns the token. The password hash is a
+/// placeholder: these users only ever send their token.
+pub async fn user_with_token(
+    store: &qiao_store::Store,
+    email: &str,
+    role: qiao_core::vocab::Role,
+    org: Option<&str>,
+) -> String {
+    use qiao_store::audit::Actor;
+    let user = store
+        .create_user(
+            qiao_store::users::NewUser {
+                email,
+                display_name: email,
+                role,
+                org_name: org,
+                password_hash: "x".into(),
+            },
+            &Actor::system("t"),
+        )
+        .await
+        .unwrap();
+    let (token, digest, prefix) = qiao_api::credentials::new_api_token();
+    store
+        .create_api_token(user.id, "t", &digest, &prefix, &Actor::system("t"))
+        .await
+        .unwrap();
+    token
+}
+
+/// Waits until the server's index has caught up with everything written so far.
+pub async fn settle(addr: SocketAddr) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let m = send(addr, "GET", "/metrics", &[], None).await.body;
+        let lag = m
+            .lines()
+            .find_map(|l| l.strip_prefix("qiao_index_lag "))
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        if lag == Some(0.0) {
+            return;
+        }
+        let gauges: Vec<&str> = m
+            .lines()
+            .filter(|l| l.starts_with("qiao_index") || l.starts_with("qiao_outbox"))
+            .collect();
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index did not catch up: {gauges:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

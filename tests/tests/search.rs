@@ -6,8 +6,7 @@ use qiao_core::vocab::{ReviewStatus, Role};
 use qiao_store::Store;
 use qiao_store::audit::Actor;
 use qiao_store::testkit::{TestDb, each_backend};
-use qiao_store::users::NewUser;
-use qiao_tests::{Response, send};
+use qiao_tests::{Response, send, settle, user_with_token as token};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -20,28 +19,6 @@ async fn org(store: &Store, name: &str, kind: &str) -> i64 {
         .await
         .unwrap()
         .id
-}
-
-async fn token(store: &Store, email: &str, role: Role, org: Option<&str>) -> String {
-    let user = store
-        .create_user(
-            NewUser {
-                email,
-                display_name: email,
-                role,
-                org_name: org,
-                password_hash: "x".into(),
-            },
-            &Actor::system("t"),
-        )
-        .await
-        .unwrap();
-    let (token, digest, prefix) = qiao_api::credentials::new_api_token();
-    store
-        .create_api_token(user.id, "t", &digest, &prefix, &Actor::system("t"))
-        .await
-        .unwrap();
-    token
 }
 
 async fn need(store: &Store, org_id: i64, org_name: &str, v: Value) -> i64 {
@@ -78,30 +55,6 @@ fn encode(s: &str) -> String {
             }
         })
         .collect()
-}
-
-/// Waits until the index has caught up with everything written so far.
-async fn settle(addr: SocketAddr) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let m = send(addr, "GET", "/metrics", &[], None).await.body;
-        let lag = m
-            .lines()
-            .find_map(|l| l.strip_prefix("qiao_index_lag "))
-            .and_then(|v| v.trim().parse::<f64>().ok());
-        if lag == Some(0.0) {
-            return;
-        }
-        let gauges: Vec<&str> = m
-            .lines()
-            .filter(|l| l.starts_with("qiao_index") || l.starts_with("qiao_outbox"))
-            .collect();
-        assert!(
-            Instant::now() < deadline,
-            "the index did not catch up: {gauges:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]

@@ -9,12 +9,10 @@ use qiao_store::audit::Actor;
 use qiao_store::entities::{audit_log, project};
 use qiao_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use qiao_store::testkit::{TestDb, each_backend};
-use qiao_store::users::NewUser;
-use qiao_tests::{Response, send};
+use qiao_tests::{Response, send, settle, user_with_token as token};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
 
 struct World {
     addr: SocketAddr,
@@ -41,28 +39,6 @@ async fn org(store: &Store, name: &str, kind: &str, region: &str) -> i64 {
         .await
         .unwrap()
         .id
-}
-
-async fn token(store: &Store, email: &str, role: Role, org: Option<&str>) -> String {
-    let user = store
-        .create_user(
-            NewUser {
-                email,
-                display_name: email,
-                role,
-                org_name: org,
-                password_hash: "x".into(),
-            },
-            &Actor::system("t"),
-        )
-        .await
-        .unwrap();
-    let (token, digest, prefix) = qiao_api::credentials::new_api_token();
-    store
-        .create_api_token(user.id, "t", &digest, &prefix, &Actor::system("t"))
-        .await
-        .unwrap();
-    token
 }
 
 async fn need(store: &Store, org_id: i64, org_name: &str, v: Value) -> i64 {
@@ -221,23 +197,6 @@ async fn call(
         body.as_deref().map(str::as_bytes),
     )
     .await
-}
-
-/// Waits until the index has caught up with everything written so far.
-async fn settle(addr: SocketAddr) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let m = send(addr, "GET", "/metrics", &[], None).await.body;
-        let lag = m
-            .lines()
-            .find_map(|l| l.strip_prefix("qiao_index_lag "))
-            .and_then(|v| v.trim().parse::<f64>().ok());
-        if lag == Some(0.0) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the index did not catch up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 fn items(r: &Response) -> Vec<Value> {

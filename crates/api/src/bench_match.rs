@@ -33,6 +33,7 @@
 //! Latencies are wall clock per call, measured in-process (no HTTP).
 
 use crate::bench::{csl_capability_rows, read_jsonl};
+use crate::bench_search::summary;
 use crate::config::Config;
 use crate::http::routes::search::{SearchParams, run as run_search, to_query};
 use crate::matchmaking::{History, Matcher, PlanOptions};
@@ -278,19 +279,6 @@ async fn make_suggestable(store: &Store) -> anyhow::Result<()> {
     ))
     .await?;
     Ok(())
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-/// (p50, p99) of latencies in ms.
-fn summary(mut ms: Vec<f64>) -> (f64, f64) {
-    ms.sort_by(f64::total_cmp);
-    (percentile(&ms, 0.5), percentile(&ms, 0.99))
 }
 
 fn mean(values: &[f64]) -> f64 {

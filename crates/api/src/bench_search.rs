@@ -46,7 +46,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn summary(mut ms: Vec<f64>) -> (f64, f64) {
+/// (p50, p99) of latencies in ms.
+pub(crate) fn summary(mut ms: Vec<f64>) -> (f64, f64) {
     ms.sort_by(f64::total_cmp);
     (percentile(&ms, 0.5), percentile(&ms, 0.99))
 }

@@ -153,6 +153,24 @@ pub struct History {
 }
 
 impl History {
+    /// Capabilities staff rejected for this need.
+    pub fn rejected_for_need(&self, need_id: i64) -> Vec<i64> {
+        self.rejected
+            .iter()
+            .filter(|(need, _)| *need == need_id)
+            .map(|(_, cap)| *cap)
+            .collect()
+    }
+
+    /// Needs staff rejected for this capability.
+    pub fn rejected_for_capability(&self, capability_id: i64) -> Vec<i64> {
+        self.rejected
+            .iter()
+            .filter(|(_, cap)| *cap == capability_id)
+            .map(|(need, _)| *need)
+            .collect()
+    }
+
     pub async fn load(store: &Store) -> anyhow::Result<Self> {
         Ok(Self {
             rejected: store.rejected_pairs().await?,
@@ -246,6 +264,15 @@ impl Matcher {
         Ok(self.store.organizations_by_ids(&ids).await?)
     }
 
+    /// The index's candidates, off the async threads (a query takes milliseconds).
+    async fn candidates(
+        &self,
+        query: WeightedQuery,
+    ) -> anyhow::Result<Vec<qiao_search::Candidate>> {
+        let index = self.index.clone();
+        Ok(tokio::task::spawn_blocking(move || index.candidates(&query)).await??)
+    }
+
     /// Ranks capabilities for a need (rejected pairs never come back).
     pub async fn for_need(
         &self,
@@ -253,15 +280,9 @@ impl Matcher {
         limit: usize,
         history: &History,
     ) -> anyhow::Result<Vec<Suggestion>> {
-        let rejected: Vec<i64> = history
-            .rejected
-            .iter()
-            .filter(|(need, _)| *need == n.id)
-            .map(|(_, cap)| *cap)
-            .collect();
+        let rejected = history.rejected_for_need(n.id);
         let query = need_query(n, (limit * OVERFETCH).max(MIN_CANDIDATES), rejected);
-        let index = self.index.clone();
-        let found = tokio::task::spawn_blocking(move || index.candidates(&query)).await??;
+        let found = self.candidates(query).await?;
         let mut all = self.score_for_needs(&[(n, found)], history).await?;
         let mut list = all.pop().unwrap_or_default();
         list.truncate(limit);
@@ -348,15 +369,9 @@ impl Matcher {
         limit: usize,
         history: &History,
     ) -> anyhow::Result<Vec<Suggestion>> {
-        let rejected: Vec<i64> = history
-            .rejected
-            .iter()
-            .filter(|(_, cap)| *cap == c.id)
-            .map(|(need, _)| *need)
-            .collect();
+        let rejected = history.rejected_for_capability(c.id);
         let query = capability_query(c, (limit * OVERFETCH).max(MIN_CANDIDATES), rejected);
-        let index = self.index.clone();
-        let found = tokio::task::spawn_blocking(move || index.candidates(&query)).await??;
+        let found = self.candidates(query).await?;
         let need_ids: Vec<i64> = found.iter().map(|c| c.id).collect();
         let needs: HashMap<i64, need::Model> = self
             .store
@@ -422,12 +437,7 @@ impl Matcher {
                     s.spawn(move || {
                         part.iter()
                             .map(|n| {
-                                let rejected = history
-                                    .rejected
-                                    .iter()
-                                    .filter(|(need, _)| *need == n.id)
-                                    .map(|(_, cap)| *cap)
-                                    .collect();
+                                let rejected = history.rejected_for_need(n.id);
                                 index.candidates(&need_query(n, per_need, rejected))
                             })
                             .collect::<Result<Vec<_>, _>>()

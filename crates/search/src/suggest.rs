@@ -590,24 +590,34 @@ fn rank(
     };
     mark_found(searcher, &word_fields(f, present), terms, &mut ranked)?;
     let lengths = relative_lengths(searcher, &[f.title_bigrams, f.body_bigrams], &ranked)?;
-    let total: f32 = terms
-        .iter()
-        .filter(|k| k.kind == TermKind::Word)
-        .map(|k| k.weight)
-        .sum::<f32>()
-        .max(f32::MIN_POSITIVE);
+    let total = key_word_weight(terms);
     for (r, length) in ranked.iter_mut().zip(lengths) {
-        let covered: f32 = terms
-            .iter()
-            .zip(&r.found)
-            .filter(|(_, mask)| **mask != 0)
-            .map(|(k, _)| k.weight)
-            .sum();
-        let coverage = covered / total / length.max(LENGTH_FLOOR).powf(LENGTH_EXPONENT);
+        let coverage =
+            covered_weight(terms, r) / total / length.max(LENGTH_FLOOR).powf(LENGTH_EXPONENT);
         r.score = (1.0 - COVERAGE) * r.score / best + COVERAGE * coverage;
     }
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
     Ok(ranked)
+}
+
+/// The summed weight of the key words (never zero).
+fn key_word_weight(terms: &[KeyTerm]) -> f32 {
+    terms
+        .iter()
+        .filter(|k| k.kind == TermKind::Word)
+        .map(|k| k.weight)
+        .sum::<f32>()
+        .max(f32::MIN_POSITIVE)
+}
+
+/// The weight of the key terms a ranked listing contains.
+fn covered_weight(terms: &[KeyTerm], r: &Ranked) -> f32 {
+    terms
+        .iter()
+        .zip(&r.found)
+        .filter(|(_, mask)| **mask != 0)
+        .map(|(k, _)| k.weight)
+        .sum()
 }
 
 /// The kind and audience filters and the excluded listings of a query.
@@ -684,19 +694,7 @@ fn rank_short(
         return Ok(ranked);
     };
     mark_found(searcher, &word_fields(f, present), terms, &mut ranked)?;
-    let total: f32 = terms
-        .iter()
-        .filter(|k| k.kind == TermKind::Word)
-        .map(|k| k.weight)
-        .sum::<f32>()
-        .max(f32::MIN_POSITIVE);
-    let best_coverage: f32 = terms
-        .iter()
-        .zip(&ranked[0].found)
-        .filter(|(_, mask)| **mask != 0)
-        .map(|(k, _)| k.weight)
-        .sum::<f32>()
-        / total;
+    let best_coverage = covered_weight(terms, &ranked[0]) / key_word_weight(terms);
     let scale = (1.0 - COVERAGE) + COVERAGE * best_coverage.min(1.0);
     for r in &mut ranked {
         r.score = scale * r.score / best;
