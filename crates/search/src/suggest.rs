@@ -570,21 +570,8 @@ fn rank(
             ));
         }
     }
-    let mut all: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
-    all.extend(visibility_clauses(f, q));
-    let top = searcher.search(
-        &BooleanQuery::new(all),
-        &TopDocs::with_limit(depth).order_by_score(),
-    )?;
-    let mut ranked: Vec<Ranked> = top
-        .into_iter()
-        .map(|(score, address)| Ranked {
-            address,
-            score,
-            found: vec![0; terms.len()],
-        })
-        .collect();
+    let scored: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+    let mut ranked = first_round(searcher, f, q, scored, terms.len(), depth)?;
     let Some(best) = ranked.first().map(|r| r.score.max(f32::MIN_POSITIVE)) else {
         return Ok(ranked);
     };
@@ -618,6 +605,32 @@ fn covered_weight(terms: &[KeyTerm], r: &Ranked) -> f32 {
         .filter(|(_, mask)| **mask != 0)
         .map(|(k, _)| k.weight)
         .sum()
+}
+
+/// The best `depth` listings for a scoring query, within the query's kind,
+/// audience and exclusions, with no key term marked found yet.
+fn first_round(
+    searcher: &Searcher,
+    f: &Fields,
+    q: &WeightedQuery,
+    scored: Box<dyn Query>,
+    terms: usize,
+    depth: usize,
+) -> Result<Vec<Ranked>, SearchError> {
+    let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, scored)];
+    all.extend(visibility_clauses(f, q));
+    let top = searcher.search(
+        &BooleanQuery::new(all),
+        &TopDocs::with_limit(depth).order_by_score(),
+    )?;
+    Ok(top
+        .into_iter()
+        .map(|(score, address)| Ranked {
+            address,
+            score,
+            found: vec![0; terms],
+        })
+        .collect())
 }
 
 /// The kind and audience filters and the excluded listings of a query.
@@ -673,23 +686,8 @@ fn rank_short(
     if query_terms.is_empty() {
         return Ok(Vec::new());
     }
-    let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(
-        Occur::Must,
-        query::text_query(f, &query_terms, &query::WEIGHTS, present),
-    )];
-    all.extend(visibility_clauses(f, q));
-    let top = searcher.search(
-        &BooleanQuery::new(all),
-        &TopDocs::with_limit(limit).order_by_score(),
-    )?;
-    let mut ranked: Vec<Ranked> = top
-        .into_iter()
-        .map(|(score, address)| Ranked {
-            address,
-            score,
-            found: vec![0; terms.len()],
-        })
-        .collect();
+    let scored = query::text_query(f, &query_terms, &query::WEIGHTS, present);
+    let mut ranked = first_round(searcher, f, q, scored, terms.len(), limit)?;
     let Some(best) = ranked.first().map(|r| r.score.max(f32::MIN_POSITIVE)) else {
         return Ok(ranked);
     };
