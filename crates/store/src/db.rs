@@ -67,6 +67,24 @@ impl Store {
         &self.db
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write
+    /// lock at BEGIN (IMMEDIATE): a deferred transaction that reads first
+    /// cannot upgrade once another connection has written, and fails with
+    /// "database is locked" at once instead of waiting for the busy timeout.
+    pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        let sqlite_transaction_mode = match self.backend {
+            Backend::Sqlite => Some(SqliteTransactionMode::Immediate),
+            Backend::Postgres => None,
+        };
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode,
+                ..TransactionOptions::default()
+            })
+            .await
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

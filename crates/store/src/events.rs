@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use chrono::{DateTime, Utc};
 use qiao_core::vocab::{EventKind, EventStatus, Field, Vocabulary};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 pub struct NewEvent {
@@ -52,7 +52,7 @@ impl Store {
                 new.name
             )));
         }
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let now = Utc::now();
         let id = event::Entity::insert(event::ActiveModel {
             id: NotSet,

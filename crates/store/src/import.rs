@@ -17,7 +17,6 @@ use qiao_core::vocab::{OrgKind, ReviewStatus, Vocabulary};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -235,7 +234,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(ImportError::Rows(errors));
         }
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let mut report = ImportReport::default();
         let now = Utc::now();
         let mut touched = Vec::new();
@@ -309,7 +308,7 @@ impl Store {
         source: &str,
     ) -> Result<ImportReport, ImportError> {
         check_unique_ids(&rows, |r| r.external_id.as_deref())?;
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let mut report = ImportReport::default();
         let orgs = resolve_orgs(
             &tx,
@@ -403,7 +402,7 @@ impl Store {
         source: &str,
     ) -> Result<ImportReport, ImportError> {
         check_unique_ids(&rows, |r| r.external_id.as_deref())?;
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let mut report = ImportReport::default();
         let orgs = resolve_orgs(
             &tx,

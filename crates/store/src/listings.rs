@@ -15,7 +15,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DbBackend, EntityTrait, IntoActiveModel, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::Value;
 
@@ -204,7 +204,7 @@ macro_rules! listing_queries {
                 org_id: i64,
                 actor: &Actor,
             ) -> Result<Stored<$Record>, StoreError> {
-                let tx = self.conn().begin().await?;
+                let tx = self.begin_write().await?;
                 let now = Utc::now();
                 let mut am = $entity::ActiveModel {
                     id: NotSet,
@@ -244,7 +244,7 @@ macro_rules! listing_queries {
                 expected_version: Option<i32>,
                 actor: &Actor,
             ) -> Result<Stored<$Record>, StoreError> {
-                let tx = self.conn().begin().await?;
+                let tx = self.begin_write().await?;
                 let m = $entity::Entity::find_by_id(id)
                     .filter($entity::Column::DeletedAt.is_null())
                     .one(&tx)
@@ -282,7 +282,7 @@ macro_rules! listing_queries {
 
             /// Soft delete: the row stays for history, the outbox tells the index to drop it.
             pub async fn $delete(&self, id: i64, actor: &Actor) -> Result<(), StoreError> {
-                let tx = self.conn().begin().await?;
+                let tx = self.begin_write().await?;
                 let m = $entity::Entity::find_by_id(id)
                     .filter($entity::Column::DeletedAt.is_null())
                     .one(&tx)
@@ -530,7 +530,7 @@ impl Store {
         review: ReviewStatus,
         actor: &Actor,
     ) -> Result<StoredOrg, StoreError> {
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         if org_id_by_name(&tx, &record.name).await?.is_some() {
             return Err(StoreError::Conflict(format!(
                 "an organization named \"{}\" already exists",
@@ -575,7 +575,7 @@ impl Store {
         expected_version: Option<i32>,
         actor: &Actor,
     ) -> Result<StoredOrg, StoreError> {
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let m = organization::Entity::find_by_id(id)
             .filter(organization::Column::DeletedAt.is_null())
             .one(&tx)
@@ -625,7 +625,7 @@ impl Store {
     }
 
     pub async fn delete_organization(&self, id: i64, actor: &Actor) -> Result<(), StoreError> {
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let m = organization::Entity::find_by_id(id)
             .filter(organization::Column::DeletedAt.is_null())
             .one(&tx)

@@ -6,7 +6,7 @@ use crate::entities::{annual_plan, need, plan_key_need, plan_target};
 use crate::error::StoreError;
 use chrono::Utc;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -36,7 +36,7 @@ impl Store {
                 plan.year
             )));
         }
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let now = Utc::now();
         let before = annual_plan::Entity::find_by_id(plan.year).one(&tx).await?;
         if before.is_some() {
@@ -144,7 +144,7 @@ impl Store {
         let mut ids = need_ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let found: Vec<i64> = need::Entity::find()
             .select_only()
             .column(need::Column::Id)

@@ -9,9 +9,9 @@ use qiao_core::vocab::{
     EventKind, NeedStatus, ProjectOrigin, ProjectStatus, RejectReason, SuggestionStatus, Vocabulary,
 };
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -49,7 +49,7 @@ impl Store {
         items: &[NewSuggestion],
         algorithm: &str,
     ) -> Result<Vec<match_suggestion::Model>, StoreError> {
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let now = Utc::now();
         let mut rows = Vec::with_capacity(items.len());
         for s in items {
@@ -76,7 +76,7 @@ impl Store {
                     rows.push(am.update(&tx).await?);
                 }
                 None => {
-                    let m = match_suggestion::ActiveModel {
+                    let am = match_suggestion::ActiveModel {
                         id: NotSet,
                         need_id: Set(s.need_id),
                         capability_id: Set(s.capability_id),
@@ -89,9 +89,26 @@ impl Store {
                         decided_by: Set(None),
                         decided_at: Set(None),
                         created_at: Set(now),
-                    }
-                    .insert(&tx)
-                    .await?;
+                    };
+                    // Two staff members asking at once both find no row; the
+                    // second insert then yields to the first instead of failing.
+                    match_suggestion::Entity::insert(am)
+                        .on_conflict(
+                            OnConflict::columns([
+                                match_suggestion::Column::NeedId,
+                                match_suggestion::Column::CapabilityId,
+                            ])
+                            .do_nothing()
+                            .to_owned(),
+                        )
+                        .exec_without_returning(&tx)
+                        .await?;
+                    let m = match_suggestion::Entity::find()
+                        .filter(match_suggestion::Column::NeedId.eq(s.need_id))
+                        .filter(match_suggestion::Column::CapabilityId.eq(s.capability_id))
+                        .one(&tx)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound("the stored suggestion".into()))?;
                     rows.push(m);
                 }
             }
@@ -236,7 +253,7 @@ impl Store {
         decision: Decision,
         actor: &Actor,
     ) -> Result<(match_suggestion::Model, Option<i64>), StoreError> {
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let m = match_suggestion::Entity::find_by_id(id)
             .one(&tx)
             .await?

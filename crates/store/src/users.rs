@@ -8,7 +8,7 @@ use crate::outbox::{self, EntityType, Op};
 use chrono::Utc;
 use qiao_core::vocab::{OrgKind, ReviewStatus, Role, Vocabulary};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 pub struct NewUser<'a> {
@@ -53,7 +53,7 @@ impl Store {
                 new.role.code()
             )));
         }
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         if user::Entity::find()
             .filter(user::Column::Email.eq(email.clone()))
             .one(&tx)
@@ -164,7 +164,7 @@ impl Store {
                 "a token name has 1 to 100 characters".into(),
             ));
         }
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let id = api_token::Entity::insert(api_token::ActiveModel {
             id: NotSet,
             user_id: Set(user_id),
@@ -336,7 +336,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<user::Model, StoreError> {
         use sea_orm::{ActiveModelTrait, IntoActiveModel};
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let m = user::Entity::find_by_id(id)
             .one(&tx)
             .await?
@@ -404,7 +404,7 @@ impl Store {
         token_id: i64,
         actor: &Actor,
     ) -> Result<bool, StoreError> {
-        let tx = self.conn().begin().await?;
+        let tx = self.begin_write().await?;
         let Some(token) = api_token::Entity::find_by_id(token_id)
             .filter(api_token::Column::UserId.eq(user_id))
             .filter(api_token::Column::RevokedAt.is_null())

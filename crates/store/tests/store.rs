@@ -213,3 +213,72 @@ async fn sqlite_backup_is_a_consistent_copy() {
         "refuses to overwrite"
     );
 }
+
+#[tokio::test]
+async fn concurrent_saves_of_one_suggestion_keep_one_row() {
+    use qiao_store::entities::{capability, match_suggestion, need as need_entity};
+    use qiao_store::suggestions::NewSuggestion;
+    each_backend(
+        "store::concurrent_saves_of_one_suggestion_keep_one_row",
+        |db| async move {
+            let actor = Actor::system("test");
+            db.store
+                .import_needs(
+                    lines(vec![need("n1", "甲公司", "电池热管理")]),
+                    &actor,
+                    "n.jsonl",
+                )
+                .await
+                .unwrap();
+            let cap: Value =
+                json!({"external_id": "c1", "org_name": "琴岛理工大学", "title": "液冷板设计"});
+            let cap =
+                CapabilityRecord::from_map(cap.as_object().unwrap(), ExternalId::Required).unwrap();
+            db.store
+                .import_capabilities(lines(vec![cap]), &actor, "c.jsonl")
+                .await
+                .unwrap();
+            let need_id = need_entity::Entity::find()
+                .one(db.store.conn())
+                .await
+                .unwrap()
+                .unwrap()
+                .id;
+            let cap_id = capability::Entity::find()
+                .one(db.store.conn())
+                .await
+                .unwrap()
+                .unwrap()
+                .id;
+            let item = NewSuggestion {
+                need_id,
+                capability_id: cap_id,
+                score: 0.8,
+                explanation: json!({"summary": "关键词：热管理"}),
+            };
+            let saves: Vec<_> = (0..4)
+                .map(|_| {
+                    let store = db.store.clone();
+                    let item = item.clone();
+                    tokio::spawn(async move { store.save_suggestions(&[item], "test").await })
+                })
+                .collect();
+            let mut ids = Vec::new();
+            for save in saves {
+                let rows = save.await.unwrap().expect("every concurrent save succeeds");
+                ids.push(rows[0].id);
+            }
+            ids.dedup();
+            assert_eq!(ids.len(), 1, "{}: {ids:?}", db.label);
+            assert_eq!(
+                match_suggestion::Entity::find()
+                    .count(db.store.conn())
+                    .await
+                    .unwrap(),
+                1
+            );
+            db
+        },
+    )
+    .await;
+}
