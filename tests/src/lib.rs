@@ -171,3 +171,37 @@ pub async fn settle(addr: SocketAddr) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// An approved organization in a district of the city; returns its id.
+pub async fn approved_org(store: &qiao_store::Store, name: &str, kind: &str, region: &str) -> i64 {
+    use qiao_core::record::{ExternalId, OrganizationRecord};
+    let v = serde_json::json!({"name": name, "kind": kind, "region": region});
+    let r = OrganizationRecord::from_map(v.as_object().unwrap(), ExternalId::Optional).unwrap();
+    store
+        .create_organization(
+            &r,
+            qiao_core::vocab::ReviewStatus::Approved,
+            &qiao_store::audit::Actor::system("t"),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// A need of an organization from import-format fields; returns its id.
+pub async fn need_of(
+    store: &qiao_store::Store,
+    org_id: i64,
+    org_name: &str,
+    fields: serde_json::Value,
+) -> i64 {
+    use qiao_core::record::{ExternalId, NeedRecord};
+    let mut m = fields.as_object().unwrap().clone();
+    m.insert("org_name".into(), serde_json::json!(org_name));
+    let r = NeedRecord::from_map(&m, ExternalId::Optional).unwrap();
+    store
+        .create_need(&r, org_id, &qiao_store::audit::Actor::system("t"))
+        .await
+        .unwrap()
+        .id
+}

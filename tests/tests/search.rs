@@ -1,35 +1,16 @@
 //! Search over HTTP: permissions in hits, totals and facets; the index
 //! following the database; query validation.
 
-use qiao_core::record::{ExternalId, NeedRecord, OrganizationRecord};
-use qiao_core::vocab::{ReviewStatus, Role};
+use qiao_core::vocab::Role;
 use qiao_store::Store;
-use qiao_store::audit::Actor;
 use qiao_store::testkit::{TestDb, each_backend};
-use qiao_tests::{Response, send, settle, user_with_token as token};
-use serde_json::{Value, json};
+use qiao_tests::{Response, approved_org, need_of as need, send, settle, user_with_token as token};
+use serde_json::json;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 async fn org(store: &Store, name: &str, kind: &str) -> i64 {
-    let v = json!({"name": name, "kind": kind, "region": "高新区"});
-    let r = OrganizationRecord::from_map(v.as_object().unwrap(), ExternalId::Optional).unwrap();
-    store
-        .create_organization(&r, ReviewStatus::Approved, &Actor::system("test"))
-        .await
-        .unwrap()
-        .id
-}
-
-async fn need(store: &Store, org_id: i64, org_name: &str, v: Value) -> i64 {
-    let mut m = v.as_object().unwrap().clone();
-    m.insert("org_name".into(), json!(org_name));
-    let r = NeedRecord::from_map(&m, ExternalId::Optional).unwrap();
-    store
-        .create_need(&r, org_id, &Actor::system("t"))
-        .await
-        .unwrap()
-        .id
+    approved_org(store, name, kind, "高新区").await
 }
 
 async fn search(addr: SocketAddr, query: &str, token: Option<&str>) -> Response {

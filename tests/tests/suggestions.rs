@@ -2,14 +2,16 @@
 //! what, staff decisions and their audit trail, rejected pairs staying out,
 //! and the plan-wide assignment within capacities.
 
-use qiao_core::record::{CapabilityRecord, ExternalId, NeedRecord, OrganizationRecord};
-use qiao_core::vocab::{ReviewStatus, Role};
+use qiao_core::record::{CapabilityRecord, ExternalId};
+use qiao_core::vocab::Role;
 use qiao_store::Store;
 use qiao_store::audit::Actor;
 use qiao_store::entities::{audit_log, project};
 use qiao_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use qiao_store::testkit::{TestDb, each_backend};
-use qiao_tests::{Response, send, settle, user_with_token as token};
+use qiao_tests::{
+    Response, approved_org as org, need_of as need, send, settle, user_with_token as token,
+};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -29,27 +31,6 @@ struct World {
     battery_b: i64,
     /// Capabilities by title.
     caps: HashMap<&'static str, i64>,
-}
-
-async fn org(store: &Store, name: &str, kind: &str, region: &str) -> i64 {
-    let v = json!({"name": name, "kind": kind, "region": region});
-    let r = OrganizationRecord::from_map(v.as_object().unwrap(), ExternalId::Optional).unwrap();
-    store
-        .create_organization(&r, ReviewStatus::Approved, &Actor::system("t"))
-        .await
-        .unwrap()
-        .id
-}
-
-async fn need(store: &Store, org_id: i64, org_name: &str, v: Value) -> i64 {
-    let mut m = v.as_object().unwrap().clone();
-    m.insert("org_name".into(), json!(org_name));
-    let r = NeedRecord::from_map(&m, ExternalId::Optional).unwrap();
-    store
-        .create_need(&r, org_id, &Actor::system("t"))
-        .await
-        .unwrap()
-        .id
 }
 
 async fn capability(store: &Store, org_id: i64, org_name: &str, v: Value) -> i64 {
