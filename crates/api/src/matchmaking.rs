@@ -13,7 +13,6 @@ use qiao_matching::weights::Weights;
 use qiao_search::{Audience, DocKind, SearchIndex, WeightedQuery};
 use qiao_store::Store;
 use qiao_store::entities::{capability, need, organization};
-use qiao_store::index_feed::Listing;
 use qiao_store::suggestions::NewSuggestion;
 use serde::Serialize;
 use serde_json::Value;
@@ -209,7 +208,7 @@ fn capability_side(
     }
 }
 
-fn listing_ref(
+pub fn listing_ref(
     id: i64,
     external_id: &Option<String>,
     title: &str,
@@ -254,7 +253,8 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    async fn orgs(
+    /// Organizations by id (repeats allowed).
+    pub async fn orgs(
         &self,
         ids: impl IntoIterator<Item = i64>,
     ) -> anyhow::Result<HashMap<i64, organization::Model>> {
@@ -304,16 +304,7 @@ impl Matcher {
             ids.dedup();
             ids
         };
-        let caps: HashMap<i64, capability::Model> = self
-            .store
-            .listings_by_ids(&[], &cap_ids)
-            .await?
-            .into_iter()
-            .filter_map(|l| match l {
-                Listing::Capability(c) => Some((c.id, c)),
-                Listing::Need(_) => None,
-            })
-            .collect();
+        let caps = self.store.capabilities_by_ids(&cap_ids).await?;
         let orgs = self
             .orgs(
                 caps.values()
@@ -331,8 +322,7 @@ impl Matcher {
                     let c = caps.get(&cand.id)?;
                     let org = orgs.get(&c.org_id);
                     // The index may lag the database by a moment: check again.
-                    if c.deleted_at.is_some()
-                        || c.status != CapabilityStatus::Published.code()
+                    if c.status != CapabilityStatus::Published.code()
                         || !org_approved(org)
                         || history.rejected.contains(&(n.id, c.id))
                     {
@@ -373,16 +363,7 @@ impl Matcher {
         let query = capability_query(c, (limit * OVERFETCH).max(MIN_CANDIDATES), rejected);
         let found = self.candidates(query).await?;
         let need_ids: Vec<i64> = found.iter().map(|c| c.id).collect();
-        let needs: HashMap<i64, need::Model> = self
-            .store
-            .listings_by_ids(&need_ids, &[])
-            .await?
-            .into_iter()
-            .filter_map(|l| match l {
-                Listing::Need(n) => Some((n.id, n)),
-                Listing::Capability(_) => None,
-            })
-            .collect();
+        let needs = self.store.needs_by_ids(&need_ids).await?;
         let orgs = self
             .orgs(needs.values().map(|n| n.org_id).chain([c.org_id]))
             .await?;
@@ -392,8 +373,7 @@ impl Matcher {
             .into_iter()
             .filter_map(|cand| {
                 let n = needs.get(&cand.id)?;
-                if n.deleted_at.is_some()
-                    || n.status != NeedStatus::Published.code()
+                if n.status != NeedStatus::Published.code()
                     || history.rejected.contains(&(n.id, c.id))
                 {
                     return None;

@@ -55,6 +55,41 @@ impl Store {
         Ok(out)
     }
 
+    /// Live (not deleted) needs by id.
+    pub async fn needs_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, need::Model>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            for n in need::Entity::find()
+                .filter(need::Column::Id.is_in(chunk.to_vec()))
+                .filter(need::Column::DeletedAt.is_null())
+                .all(self.conn())
+                .await?
+            {
+                out.insert(n.id, n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Live (not deleted) capabilities by id.
+    pub async fn capabilities_by_ids(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, capability::Model>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            for c in capability::Entity::find()
+                .filter(capability::Column::Id.is_in(chunk.to_vec()))
+                .filter(capability::Column::DeletedAt.is_null())
+                .all(self.conn())
+                .await?
+            {
+                out.insert(c.id, c);
+            }
+        }
+        Ok(out)
+    }
+
     /// Ids of every need and capability of some organizations (their name or approval changed).
     pub async fn listing_ids_of_orgs(
         &self,

@@ -10,18 +10,18 @@ use crate::http::auth::{Principal, Viewer};
 use crate::http::error::{AppError, ProblemDoc};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::policy::{Action, Resource, authorize};
-use crate::matchmaking::{History, ListingRef, NeedSelection, PlanOptions, Suggestion, run_plan};
+use crate::matchmaking::{
+    History, ListingRef, NeedSelection, PlanOptions, Suggestion, listing_ref, run_plan,
+};
 use crate::server::AppState;
 use axum::extract::State;
 use chrono::Datelike;
 use qiao_core::record::FieldError;
 use qiao_core::vocab::{RejectReason, SuggestionStatus, Visibility, Vocabulary};
 use qiao_store::entities::{capability, match_suggestion, need};
-use qiao_store::index_feed::Listing;
 use qiao_store::suggestions::Decision;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_LIMIT: usize = 10;
@@ -148,67 +148,19 @@ async fn live_items(
 }
 
 async fn need_model(s: &AppState, id: i64) -> Result<need::Model, AppError> {
-    match s.store.listings_by_ids(&[id], &[]).await?.pop() {
-        Some(Listing::Need(n)) if n.deleted_at.is_none() => Ok(n),
-        _ => Err(AppError::NotFound),
-    }
+    s.store
+        .needs_by_ids(&[id])
+        .await?
+        .remove(&id)
+        .ok_or(AppError::NotFound)
 }
 
 async fn capability_model(s: &AppState, id: i64) -> Result<capability::Model, AppError> {
-    match s.store.listings_by_ids(&[], &[id]).await?.pop() {
-        Some(Listing::Capability(c)) if c.deleted_at.is_none() => Ok(c),
-        _ => Err(AppError::NotFound),
-    }
-}
-
-/// References to listings by id, with their organizations' names.
-async fn refs(
-    s: &AppState,
-    need_ids: &[i64],
-    capability_ids: &[i64],
-) -> Result<
-    (
-        HashMap<i64, (ListingRef, need::Model)>,
-        HashMap<i64, ListingRef>,
-    ),
-    AppError,
-> {
-    let listings = s.store.listings_by_ids(need_ids, capability_ids).await?;
-    let mut org_ids: Vec<i64> = listings.iter().map(Listing::org_id).collect();
-    org_ids.sort_unstable();
-    org_ids.dedup();
-    let orgs = s.store.organizations_by_ids(&org_ids).await?;
-    let org_name = |id: i64| orgs.get(&id).map(|o| o.name.clone()).unwrap_or_default();
-    let mut needs = HashMap::new();
-    let mut caps = HashMap::new();
-    for l in listings {
-        if l.is_deleted() {
-            continue;
-        }
-        match l {
-            Listing::Need(n) => {
-                let r = ListingRef {
-                    id: n.id,
-                    external_id: n.external_id.clone(),
-                    title: n.title.clone(),
-                    org_name: org_name(n.org_id),
-                };
-                needs.insert(n.id, (r, n));
-            }
-            Listing::Capability(c) => {
-                caps.insert(
-                    c.id,
-                    ListingRef {
-                        id: c.id,
-                        external_id: c.external_id.clone(),
-                        title: c.title.clone(),
-                        org_name: org_name(c.org_id),
-                    },
-                );
-            }
-        }
-    }
-    Ok((needs, caps))
+    s.store
+        .capabilities_by_ids(&[id])
+        .await?
+        .remove(&id)
+        .ok_or(AppError::NotFound)
 }
 
 fn decided_for_owner(m: &match_suggestion::Model) -> bool {
@@ -232,14 +184,14 @@ pub async fn need_suggestions(
 ) -> Result<axum::Json<Value>, AppError> {
     let limit = limit_of(&p)?;
     let who = viewer.require()?;
-    let visible = s.store.get_need(id, who.scope()).await?;
-    let visible = visible.ok_or(AppError::NotFound)?;
     if who.is_staff() {
         let n = need_model(&s, id).await?;
         let history = History::load(&s.store).await?;
         let list = s.matcher().for_need(&n, limit, &history).await?;
         return Ok(axum::Json(live_items(&s, list, Partner::Capability).await?));
     }
+    let visible = s.store.get_need(id, who.scope()).await?;
+    let visible = visible.ok_or(AppError::NotFound)?;
     if who.org_id != Some(visible.org_id) {
         return Err(AppError::Forbidden);
     }
@@ -252,10 +204,15 @@ pub async fn need_suggestions(
         .take(limit)
         .collect();
     let cap_ids: Vec<i64> = stored.iter().map(|m| m.capability_id).collect();
-    let (_, caps) = refs(&s, &[], &cap_ids).await?;
+    let caps = s.store.capabilities_by_ids(&cap_ids).await?;
+    let orgs = s.matcher().orgs(caps.values().map(|c| c.org_id)).await?;
     let items: Vec<Value> = stored
         .iter()
-        .filter_map(|m| Some(item(m, Partner::Capability, caps.get(&m.capability_id)?)))
+        .filter_map(|m| {
+            let c = caps.get(&m.capability_id)?;
+            let r = listing_ref(c.id, &c.external_id, &c.title, orgs.get(&c.org_id));
+            Some(item(m, Partner::Capability, &r))
+        })
         .collect();
     Ok(axum::Json(json!({ "items": items })))
 }
@@ -277,14 +234,14 @@ pub async fn capability_suggestions(
 ) -> Result<axum::Json<Value>, AppError> {
     let limit = limit_of(&p)?;
     let who = viewer.require()?;
-    let visible = s.store.get_capability(id, who.scope()).await?;
-    let visible = visible.ok_or(AppError::NotFound)?;
     if who.is_staff() {
         let c = capability_model(&s, id).await?;
         let history = History::load(&s.store).await?;
         let list = s.matcher().for_capability(&c, limit, &history).await?;
         return Ok(axum::Json(live_items(&s, list, Partner::Need).await?));
     }
+    let visible = s.store.get_capability(id, who.scope()).await?;
+    let visible = visible.ok_or(AppError::NotFound)?;
     if who.org_id != Some(visible.org_id) {
         return Err(AppError::Forbidden);
     }
@@ -296,15 +253,17 @@ pub async fn capability_suggestions(
         .filter(decided_for_owner)
         .collect();
     let need_ids: Vec<i64> = stored.iter().map(|m| m.need_id).collect();
-    let (needs, _) = refs(&s, &need_ids, &[]).await?;
+    let needs = s.store.needs_by_ids(&need_ids).await?;
+    let orgs = s.matcher().orgs(needs.values().map(|n| n.org_id)).await?;
     let items: Vec<Value> = stored
         .iter()
         .filter_map(|m| {
-            let (r, n) = needs.get(&m.need_id)?;
+            let n = needs.get(&m.need_id)?;
             // A staff-only need stays hidden from everyone but its owner and staff.
             let hidden =
                 n.visibility == Visibility::StaffOnly.code() && who.org_id != Some(n.org_id);
-            (!hidden).then(|| item(m, Partner::Need, r))
+            let r = listing_ref(n.id, &n.external_id, &n.title, orgs.get(&n.org_id));
+            (!hidden).then(|| item(m, Partner::Need, &r))
         })
         .take(limit)
         .collect();
