@@ -1,6 +1,7 @@
 //! Search over HTTP: permissions in hits, totals and facets; the index
 //! following the database; query validation.
 
+use qiao_api::bench::percent_encode;
 use qiao_core::vocab::Role;
 use qiao_store::Store;
 use qiao_store::testkit::{TestDb, each_backend};
@@ -26,18 +27,6 @@ async fn search(addr: SocketAddr, query: &str, token: Option<&str>) -> Response 
     .await
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn staff_only_needs_stay_out_of_hits_totals_and_facets() {
     each_backend("search::staff_only_needs_stay_out_of_hits_totals_and_facets", |db| async move {
@@ -51,7 +40,7 @@ async fn staff_only_needs_stay_out_of_hits_totals_and_facets() {
         need(s, a, "甲新能源科技有限公司", json!({"title": "固态电池电解质保密攻关", "fields": ["new_materials"], "visibility": "staff_only"})).await;
         let addr = qiao_tests::serve(&db).await;
         settle(addr).await;
-        let q = format!("q={}&type=need", encode("电池"));
+        let q = format!("q={}&type=need", percent_encode("电池"));
         for t in [None, Some(other.as_str())] {
             let r = search(addr, &q, t).await;
             assert_eq!(r.status, 200, "{}", r.body);
@@ -88,7 +77,7 @@ async fn changes_through_the_api_become_searchable() {
         let created = send(addr, "POST", "/api/v1/capabilities", &[("Authorization", &auth)], Some(body.as_bytes())).await;
         assert_eq!(created.status, 201);
         let id = created.json()["id"].as_i64().unwrap();
-        let q = format!("q={}", encode("ti-6al-4v"));
+        let q = format!("q={}", percent_encode("ti-6al-4v"));
         let deadline = Instant::now() + Duration::from_secs(20);
         while search(addr, &q, None).await.json()["total"] != 1 {
             assert!(Instant::now() < deadline, "a new capability never became searchable");
@@ -118,10 +107,15 @@ async fn queries_are_validated_and_empty_lists_by_recency() {
         v["items"][0]["title"], "第二条需求",
         "empty queries list the newest first"
     );
-    let punct = search(addr, &format!("q={}", encode("，。！？!!")), None).await;
+    let punct = search(addr, &format!("q={}", percent_encode("，。！？!!")), None).await;
     assert_eq!(punct.status, 400, "{}", punct.body);
     assert_eq!(punct.json()["type"], "/problems/bad-request");
-    let long = search(addr, &format!("q={}", encode(&"电".repeat(501))), None).await;
+    let long = search(
+        addr,
+        &format!("q={}", percent_encode(&"电".repeat(501))),
+        None,
+    )
+    .await;
     assert_eq!(long.status, 400);
     assert_eq!(search(addr, "q=x&type=people", None).await.status, 422);
     assert_eq!(search(addr, "q=x&limit=500", None).await.status, 422);

@@ -208,3 +208,17 @@ fn describe(e: transfer::ImportFailure) -> anyhow::Error {
         other => anyhow::anyhow!("{other}"),
     }
 }
+
+/// Percent-encodes a query-string value (every byte but ASCII letters and
+/// digits), for the HTTP clients of the benchmarks and tests.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

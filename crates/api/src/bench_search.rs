@@ -2,7 +2,7 @@
 //! through the same code path as `GET /api/v1/search`, with SQLite FTS5
 //! (trigram tokenizer) measured alongside on the same documents and queries.
 
-use crate::bench::{all_capability_rows, csl_capability_rows, read_jsonl};
+use crate::bench::{all_capability_rows, csl_capability_rows, percent_encode, read_jsonl};
 use crate::config::Config;
 use crate::http::routes::search::{SearchParams, run as run_search, to_query};
 use crate::transfer::{Kind, import_rows};
@@ -263,7 +263,7 @@ async fn http_bench(dir: &Path, queries: &[DevQuery]) -> anyhow::Result<()> {
     let paths: Arc<Vec<String>> = Arc::new(
         queries
             .iter()
-            .map(|q| format!("/api/v1/search?limit=10&q={}", percent(&q.text)))
+            .map(|q| format!("/api/v1/search?limit=10&q={}", percent_encode(&q.text)))
             .collect(),
     );
     let duration = Duration::from_secs(10);
@@ -298,18 +298,6 @@ async fn http_bench(dir: &Path, queries: &[DevQuery]) -> anyhow::Result<()> {
     );
     child.kill().await.ok();
     Ok(())
-}
-
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// One keep-alive client: request after request until the time is up; returns latencies in ms.

@@ -3,7 +3,7 @@
 //! same PostgreSQL follows the shared outbox; `qiao reindex` swaps the index
 //! under a running server.
 
-use qiao_api::bench::{csl_capability_rows, shared_data_dir};
+use qiao_api::bench::{csl_capability_rows, percent_encode, shared_data_dir};
 use qiao_store::testkit::{TestDb, each_backend};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -46,6 +46,20 @@ fn start(dir: &Path, url: &str) -> Server {
         }
     };
     Server { child, addr }
+}
+
+/// `qiao import capabilities FILE`, which must succeed.
+fn import_capabilities(dir: &Path, url: &str, file: &Path) {
+    let out = qiao(dir, url)
+        .args(["import", "capabilities"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn staff_token(dir: &Path, url: &str) -> String {
@@ -149,26 +163,12 @@ async fn a_killed_server_catches_up_after_restart() {
             let first = write_jsonl(&db.dir, "first.jsonl", 0, 3_000);
             let second = write_jsonl(&db.dir, "second.jsonl", 3_000, 3_000);
             let mut server = start(&db.dir, &db.url);
-            let import = qiao(&db.dir, &db.url)
-                .args(["import", "capabilities"])
-                .arg(&first)
-                .output()
-                .unwrap();
-            assert!(
-                import.status.success(),
-                "{}",
-                String::from_utf8_lossy(&import.stderr)
-            );
+            import_capabilities(&db.dir, &db.url, &first);
             // Kill the server while it is indexing, and import more while it is down.
             std::thread::sleep(Duration::from_millis(150));
             server.child.kill().unwrap(); // SIGKILL
             server.child.wait().unwrap();
-            let import = qiao(&db.dir, &db.url)
-                .args(["import", "capabilities"])
-                .arg(&second)
-                .output()
-                .unwrap();
-            assert!(import.status.success());
+            import_capabilities(&db.dir, &db.url, &second);
             let server = start(&db.dir, &db.url);
             wait_for(server.addr, &token, "type=capability&limit=1", 6_000).await;
             let caps = db.store.export_capabilities().await.unwrap();
@@ -176,7 +176,7 @@ async fn a_killed_server_catches_up_after_restart() {
             // Spot-check that committed records are found by their text.
             for cap in caps.iter().step_by(1_000) {
                 let q: String = cap.title.chars().take(12).collect();
-                let query = format!("type=capability&limit=10&q={}", percent(&q));
+                let query = format!("type=capability&limit=10&q={}", percent_encode(&q));
                 let r = qiao_tests_client::get(
                     server.addr,
                     &format!("/api/v1/search?{query}"),
@@ -200,18 +200,6 @@ async fn a_killed_server_catches_up_after_restart() {
     .await;
 }
 
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_second_server_on_the_same_postgres_follows_the_outbox() {
     let Ok(url) = std::env::var("QIAO_TEST_POSTGRES_URL") else {
@@ -224,15 +212,7 @@ async fn a_second_server_on_the_same_postgres_follows_the_outbox() {
     let a = start(&db.dir, &db.url);
     let b = start(other_dir.path(), &db.url);
     let file = write_jsonl(&db.dir, "caps.jsonl", 0, 500);
-    assert!(
-        qiao(&db.dir, &db.url)
-            .args(["import", "capabilities"])
-            .arg(&file)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    import_capabilities(&db.dir, &db.url, &file);
     wait_for(a.addr, &token, "type=capability&limit=1", 500).await;
     wait_for(b.addr, &token, "type=capability&limit=1", 500).await;
     if let Ok(log) = std::env::var("QIAO_TEST_PG_LOG") {
@@ -258,15 +238,7 @@ async fn reindex_swaps_the_index_under_a_running_server() {
             let token = staff_token(&db.dir, &db.url);
             let file = write_jsonl(&db.dir, "caps.jsonl", 0, 1_000);
             let server = start(&db.dir, &db.url);
-            assert!(
-                qiao(&db.dir, &db.url)
-                    .args(["import", "capabilities"])
-                    .arg(&file)
-                    .output()
-                    .unwrap()
-                    .status
-                    .success()
-            );
+            import_capabilities(&db.dir, &db.url, &file);
             wait_for(server.addr, &token, "type=capability&limit=1", 1_000).await;
             let out = qiao(&db.dir, &db.url).arg("reindex").output().unwrap();
             assert!(
@@ -280,15 +252,7 @@ async fn reindex_swaps_the_index_under_a_running_server() {
             // Searches keep answering, and later changes are still followed.
             wait_for(server.addr, &token, "type=capability&limit=1", 1_000).await;
             let more = write_jsonl(&db.dir, "more.jsonl", 1_000, 200);
-            assert!(
-                qiao(&db.dir, &db.url)
-                    .args(["import", "capabilities"])
-                    .arg(&more)
-                    .output()
-                    .unwrap()
-                    .status
-                    .success()
-            );
+            import_capabilities(&db.dir, &db.url, &more);
             wait_for(server.addr, &token, "type=capability&limit=1", 1_200).await;
             db
         },
