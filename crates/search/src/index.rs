@@ -9,7 +9,6 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::merge_policy::NoMergePolicy;
 use tantivy::query::Query;
-use tantivy::schema::Value;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher,
@@ -303,26 +302,19 @@ impl SearchIndex {
         score: f32,
         highlight: &[String],
     ) -> Result<Option<Hit>, SearchError> {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let Some((kind, id)) = schema::parse_key(&text(self.fields.key)) else {
+        let f = &self.fields;
+        let Some(stored) = schema::StoredListing::load(searcher, f, address)? else {
             return Ok(None);
         };
-        let external_id = Some(text(self.fields.external_id)).filter(|s| !s.is_empty());
-        let title = text(self.fields.stored_title);
-        let body = text(self.fields.stored_body);
+        let title = stored.text(f.stored_title);
+        let body = stored.text(f.stored_body);
         Ok(Some(Hit {
-            kind,
-            id,
-            external_id,
+            kind: stored.kind,
+            id: stored.id,
+            external_id: stored.external_id(f),
             snippet: snippet(&title, &body, highlight),
             title,
-            org_name: text(self.fields.stored_org_name),
+            org_name: stored.text(f.stored_org_name),
             score,
         }))
     }

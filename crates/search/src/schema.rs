@@ -9,6 +9,7 @@ use qiao_core::Trl;
 use qiao_core::trl::Stage;
 use qiao_core::vocab::{Field as FieldVocab, Vocabulary};
 use tantivy::TantivyDocument;
+use tantivy::schema::Value as _;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -191,4 +192,47 @@ pub(crate) fn to_document(f: &Fields, doc: &Doc) -> TantivyDocument {
     }
     d.add_i64(f.updated_at, doc.updated_at);
     d
+}
+
+/// A listing as stored in the index, read back for a hit or a candidate.
+pub(crate) struct StoredListing {
+    doc: TantivyDocument,
+    pub kind: DocKind,
+    pub id: i64,
+}
+
+impl StoredListing {
+    /// The stored document at `address`; `None` if it carries no valid key.
+    pub(crate) fn load(
+        searcher: &tantivy::Searcher,
+        f: &Fields,
+        address: tantivy::DocAddress,
+    ) -> tantivy::Result<Option<Self>> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let key = stored_text(&doc, f.key);
+        Ok(parse_key(&key).map(|(kind, id)| Self { doc, kind, id }))
+    }
+
+    /// A stored text field, empty when absent.
+    pub(crate) fn text(&self, field: Field) -> String {
+        stored_text(&self.doc, field)
+    }
+
+    pub(crate) fn external_id(&self, f: &Fields) -> Option<String> {
+        Some(self.text(f.external_id)).filter(|s| !s.is_empty())
+    }
+
+    pub(crate) fn org_id(&self, f: &Fields) -> i64 {
+        self.doc
+            .get_first(f.org_id)
+            .and_then(|v| v.as_i64())
+            .unwrap_or_default()
+    }
+}
+
+fn stored_text(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
 }

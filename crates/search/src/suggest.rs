@@ -469,26 +469,16 @@ impl SearchIndex {
         matched_terms: Vec<MatchedTerm>,
     ) -> Result<Option<Candidate>, SearchError> {
         let f = self.fields();
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let Some((kind, id)) = schema::parse_key(&text(f.key)) else {
+        let Some(stored) = schema::StoredListing::load(searcher, f, address)? else {
             return Ok(None);
         };
         Ok(Some(Candidate {
-            kind,
-            id,
-            external_id: Some(text(f.external_id)).filter(|s| !s.is_empty()),
-            title: text(f.stored_title),
-            org_name: text(f.stored_org_name),
-            org_id: doc
-                .get_first(f.org_id)
-                .and_then(|v| v.as_i64())
-                .unwrap_or_default(),
+            kind: stored.kind,
+            id: stored.id,
+            external_id: stored.external_id(f),
+            title: stored.text(f.stored_title),
+            org_name: stored.text(f.stored_org_name),
+            org_id: stored.org_id(f),
             score,
             matched_terms,
         }))
