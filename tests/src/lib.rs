@@ -2,8 +2,7 @@
 //! loopback port and a minimal HTTP/1.1 client, so tests see exactly what a
 //! browser or script would.
 
-use qiao_api::config::Config;
-use qiao_api::server::AppState;
+use qiao_app::{App, Config};
 use qiao_store::testkit::TestDb;
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -111,10 +110,10 @@ pub async fn serve(db: &TestDb) -> SocketAddr {
         .expect("bind");
     let addr = listener.local_addr().expect("address");
     let config = Config::new(db.dir.clone(), Some(db.url.clone()));
-    let state = AppState::new(db.store.clone(), config)
+    let app = App::start(db.store.clone(), config)
         .await
-        .expect("application state");
-    tokio::spawn(async move { qiao_api::server::serve_on(listener, state).await });
+        .expect("application");
+    tokio::spawn(async move { qiao_http::serve(listener, app).await });
     addr
 }
 
@@ -140,7 +139,7 @@ pub async fn user_with_token(
         )
         .await
         .unwrap();
-    let (token, digest, prefix) = qiao_api::credentials::new_api_token();
+    let (token, digest, prefix) = qiao_app::credentials::new_api_token();
     store
         .create_api_token(user.id, "t", &digest, &prefix, &Actor::system("t"))
         .await

@@ -1,6 +1,6 @@
 //! The REST API over real TCP: who may see and change what, on every backend.
 
-use qiao_api::credentials;
+use qiao_app::credentials;
 use qiao_core::record::{ExternalId, NeedRecord, OrganizationRecord};
 use qiao_core::vocab::{ReviewStatus, Role};
 use qiao_store::Store;

@@ -35,10 +35,22 @@ async fn health_readiness_and_home_page() {
         assert_eq!((health.status, health.body.as_str()), (200, "ok"));
         assert_eq!(get(addr, "/readyz").await.status, 200);
 
+        // Imported organizations wait for review: nothing of theirs is public yet.
         let home = get(addr, "/").await;
         assert_eq!(home.status, 200);
+        assert!(!home.body.contains("深水系泊链疲劳监测"), "a pending organization's need stays off the page");
+        assert!(home.body.contains("data-count=\"needs\">0<"), "counters count only what is visible: {}", home.body);
+
+        let org = db.store.organization_id_by_name("琴岛海工装备有限公司").await.unwrap().unwrap();
+        let record = db.store.get_organization(org, qiao_core::Scope::All).await.unwrap().unwrap().record;
+        db.store
+            .update_organization(org, &record, Some(qiao_core::vocab::ReviewStatus::Approved), None, &Actor::system("test"))
+            .await
+            .unwrap();
+        let home = get(addr, "/").await;
         assert!(home.header("content-type").unwrap().starts_with("text/html"));
         assert!(home.body.contains("深水系泊链疲劳监测"), "{}", db.label);
+        assert!(home.body.contains("data-count=\"needs\">1<"), "the staff-only need is not counted");
         assert!(home.body.contains("50–120万元"), "budget range in 万元");
         assert!(!home.body.contains("新型密封结构保密需求"), "staff-only needs stay off the public page");
         assert_eq!(get(addr, "/no-such-page").await.status, 404);

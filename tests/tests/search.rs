@@ -1,7 +1,7 @@
 //! Search over HTTP: permissions in hits, totals and facets; the index
 //! following the database; query validation.
 
-use qiao_api::bench::percent_encode;
+use qiao_bench::percent_encode;
 use qiao_core::vocab::Role;
 use qiao_store::Store;
 use qiao_store::testkit::{TestDb, each_backend};

@@ -5,13 +5,18 @@
 //! input rows (from files or HTTP) into checked records. It performs no I/O,
 //! so every other crate can depend on it and it can be tested in isolation.
 
+pub mod access;
+pub mod actor;
 pub mod credit_code;
 pub mod money;
 pub mod record;
 pub mod region;
+pub mod stored;
 pub mod trl;
 pub mod vocab;
 
+pub use access::Scope;
+pub use actor::Actor;
 pub use credit_code::CreditCode;
 pub use money::Wan;
 pub use region::Region;

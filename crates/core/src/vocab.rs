@@ -53,6 +53,13 @@ macro_rules! vocabulary {
             fn label_en(self) -> &'static str { match self { $(Self::$variant => $en),+ } }
         }
 
+        impl $name {
+            /// Every code, in display order (usable in constants).
+            pub const CODES: &'static [&'static str] = &[$($code),+];
+            /// The code, usable in constants.
+            pub const fn code_str(self) -> &'static str { match self { $(Self::$variant => $code),+ } }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.code())

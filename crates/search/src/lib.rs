@@ -74,9 +74,11 @@ pub struct Doc {
     pub trl: Option<u8>,
     /// Status vocabulary code.
     pub status: String,
-    /// `public` or `staff_only` (capabilities are always `public`).
+    /// `public` or `staff_only` (capabilities have none; any value is ignored).
     pub visibility: String,
-    pub org_approved: bool,
+    /// The owning organization's review code (`approved`, `pending`, `rejected`).
+    pub org_review: String,
+    pub org_deleted: bool,
     /// Unix seconds.
     pub updated_at: i64,
 }
@@ -91,17 +93,9 @@ pub enum Change {
     Delete { kind: DocKind, id: i64 },
 }
 
-/// Who is searching: decides which documents exist for them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Audience {
-    /// Only listings anyone may see: approved organization, public visibility,
-    /// and a need that is not a draft or a published capability.
-    Public,
-    /// The public listings plus everything of this organization.
-    Member(i64),
-    /// Everything in the index (bureau staff).
-    All,
-}
+/// Who is searching: decides which documents exist for them. It is the
+/// scope of the one visibility rule (`qiao_core::access`).
+pub type Audience = qiao_core::Scope;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortBy {

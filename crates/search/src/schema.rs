@@ -6,6 +6,7 @@
 //! `key:value`, so one fast column serves every facet count.
 
 use qiao_core::Trl;
+use qiao_core::access::{ListingFacts, ListingKind};
 use qiao_core::trl::Stage;
 use qiao_core::vocab::{Field as FieldVocab, Vocabulary};
 use tantivy::TantivyDocument;
@@ -104,13 +105,22 @@ pub(crate) fn parse_key(key: &str) -> Option<(DocKind, i64)> {
     Some((DocKind::from_code(kind)?, id.parse().ok()?))
 }
 
-/// Whether anyone may see the listing (the rule of [`crate::Audience::Public`]).
+/// Whether anyone may see the listing, by the one rule of `qiao_core::access`.
+/// Deleted listings are not in the index at all.
 pub(crate) fn is_public(doc: &Doc) -> bool {
-    let status_visible = match doc.kind {
-        DocKind::Need => doc.status != "draft",
-        DocKind::Capability => doc.status == "published",
-    };
-    doc.org_approved && doc.visibility == "public" && status_visible
+    ListingFacts {
+        kind: match doc.kind {
+            DocKind::Need => ListingKind::Need,
+            DocKind::Capability => ListingKind::Capability,
+        },
+        org_id: doc.org_id,
+        status: &doc.status,
+        visibility: &doc.visibility,
+        deleted: false,
+        org_review: &doc.org_review,
+        org_deleted: doc.org_deleted,
+    }
+    .is_public()
 }
 
 /// Maturity stage of a TRL (its serde code in `qiao_core`).
@@ -182,7 +192,7 @@ pub(crate) fn to_document(f: &Fields, doc: &Doc) -> TantivyDocument {
         d.add_text(f.tags, tag("region_name", &doc.region));
     }
     d.add_text(f.tags, tag("visibility", &doc.visibility));
-    d.add_text(f.tags, tag("org_approved", &doc.org_approved.to_string()));
+    d.add_text(f.tags, tag("org_review", &doc.org_review));
     if is_public(doc) {
         d.add_text(f.tags, AUDIENCE_PUBLIC_TAG);
     }

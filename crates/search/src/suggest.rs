@@ -794,11 +794,12 @@ mod tests {
             modes: Vec::new(),
             trl: None,
             status: match kind {
-                DocKind::Need => "open".to_string(),
+                DocKind::Need => "matched".to_string(),
                 DocKind::Capability => "published".to_string(),
             },
             visibility: "public".to_string(),
-            org_approved: true,
+            org_review: "approved".to_string(),
+            org_deleted: false,
             updated_at: 1_700_000_000 + id,
         }
     }

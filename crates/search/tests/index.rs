@@ -22,11 +22,12 @@ fn doc(kind: DocKind, id: i64, title: &str, body: &str) -> Doc {
         modes: Vec::new(),
         trl: None,
         status: match kind {
-            DocKind::Need => "open".to_string(),
+            DocKind::Need => "matched".to_string(),
             DocKind::Capability => "published".to_string(),
         },
         visibility: "public".to_string(),
-        org_approved: true,
+        org_review: "approved".to_string(),
+        org_deleted: false,
         updated_at: 1_700_000_000 + id,
     }
 }
@@ -133,7 +134,7 @@ fn staff_only_and_unapproved_listings_are_hidden_from_the_public() {
     public.org_id = 8;
     public.fields = vec!["new_materials".to_string()];
     let mut unapproved = doc(DocKind::Capability, 3, "燃料电池膜电极", "待审核单位");
-    unapproved.org_approved = false;
+    unapproved.org_review = "pending".to_string();
     unapproved.org_id = 9;
     let mut draft = doc(DocKind::Need, 4, "燃料电池双极板", "草稿");
     draft.status = "draft".to_string();
@@ -219,7 +220,7 @@ fn facets_count_every_match_and_follow_filters() {
     assert_eq!(facet(&results, "region", "domestic"), 2);
     assert_eq!(facet(&results, "region", "local"), 1);
     assert_eq!(facet(&results, "status", "published"), 2);
-    assert_eq!(facet(&results, "status", "open"), 1);
+    assert_eq!(facet(&results, "status", "matched"), 1);
 
     let mut q = SearchQuery::new("锂电池", Audience::Public);
     q.kind = Some(DocKind::Capability);
@@ -227,7 +228,7 @@ fn facets_count_every_match_and_follow_filters() {
     let filtered = index.search(&q).unwrap();
     assert_eq!(filtered.total, 2);
     assert_eq!(facet(&filtered, "field", "new_energy"), 2);
-    assert_eq!(facet(&filtered, "status", "open"), 0);
+    assert_eq!(facet(&filtered, "status", "matched"), 0);
 
     let mut q = SearchQuery::new("锂电池", Audience::Public);
     q.trl_min = Some(4);
@@ -496,4 +497,64 @@ fn optimize_merges_batches_into_one_segment_and_keeps_the_position() {
     );
     assert_eq!(reopened.num_segments(), 1);
     assert_eq!(reopened.num_docs(), 100);
+}
+
+/// The index's audience tag and query filter agree with the one visibility
+/// rule of `qiao_core::access` on every combination of the facts the index
+/// holds (deleted listings are not in the index).
+#[test]
+fn audience_filter_agrees_with_the_rule_on_every_combination() {
+    use qiao_core::access::{ListingKind, all_fact_combinations};
+    let index = SearchIndex::open_in_ram(&[]).unwrap();
+    let mut docs = Vec::new();
+    for (kind, listing) in [
+        (DocKind::Need, ListingKind::Need),
+        (DocKind::Capability, ListingKind::Capability),
+    ] {
+        for facts in all_fact_combinations(listing, &[1, 2])
+            .into_iter()
+            .filter(|f| !f.deleted)
+        {
+            let id = docs.len() as i64 + 1;
+            let mut d = doc(kind, id, "锂电池隔膜", "涂覆工艺");
+            d.org_id = facts.org_id;
+            d.status = facts.status.to_string();
+            d.visibility = facts.visibility.to_string();
+            d.org_review = facts.org_review.to_string();
+            d.org_deleted = facts.org_deleted;
+            docs.push((d, facts));
+        }
+    }
+    let changes = docs
+        .iter()
+        .map(|(d, _)| Change::Upsert(d.clone()))
+        .collect();
+    index.apply(changes, 1).unwrap();
+    for audience in [
+        Audience::Public,
+        Audience::Member(1),
+        Audience::Member(2),
+        Audience::All,
+    ] {
+        for kind in [DocKind::Need, DocKind::Capability] {
+            let mut want: Vec<i64> = docs
+                .iter()
+                .filter(|(d, f)| d.kind == kind && f.visible_to(audience))
+                .map(|(d, _)| d.id)
+                .collect();
+            want.sort_unstable();
+            for text in ["", "锂电池"] {
+                let mut q = SearchQuery::new(text, audience);
+                q.kind = Some(kind);
+                q.limit = 100;
+                let results = index.search(&q).unwrap();
+                let mut got = ids(&results);
+                got.sort_unstable();
+                assert_eq!(got, want, "{kind:?} for {audience:?}, text {text:?}");
+                assert_eq!(results.total, want.len(), "total for {audience:?}");
+                let facet_total: u64 = results.facets["status"].iter().map(|f| f.count).sum();
+                assert_eq!(facet_total as usize, want.len(), "facets for {audience:?}");
+            }
+        }
+    }
 }

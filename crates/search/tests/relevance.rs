@@ -11,15 +11,17 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use common::{Paper, capability, data_dir, load_papers};
+use common::{Paper, capability, data_dir, have_data, load_papers};
 use qiao_search::eval::mrr_and_hits;
 use qiao_search::{Audience, Change, SearchIndex, SearchQuery};
 use serde_json::Value;
 
+const DATA: [&str; 2] = ["csl-papers.jsonl.gz", "csl-dev-queries.jsonl"];
+
 /// (target paper id, query text)
 fn load_queries(papers: &[Paper]) -> Vec<(String, String)> {
     let ids: HashSet<&str> = papers.iter().map(|p| p.id.as_str()).collect();
-    let dir = data_dir(&["csl-papers.jsonl.gz", "csl-dev-queries.jsonl"]);
+    let dir = data_dir(&DATA);
     let file = std::fs::File::open(dir.join("csl-dev-queries.jsonl")).expect("open queries");
     BufReader::new(file)
         .lines()
@@ -121,6 +123,9 @@ fn print(label: &str, r: &Report) {
 /// cannot drop unnoticed.
 #[test]
 fn known_item_relevance_on_a_fixed_slice() {
+    if !have_data("known_item_relevance_on_a_fixed_slice", &DATA) {
+        return;
+    }
     let r = evaluate(3_000);
     print("slice", &r);
     assert!(
@@ -146,6 +151,9 @@ fn known_item_relevance_on_a_fixed_slice() {
 #[test]
 #[ignore = "takes a while; run explicitly for the full figures"]
 fn known_item_relevance_full_corpus() {
+    if !have_data("known_item_relevance_full_corpus", &DATA) {
+        return;
+    }
     let r = evaluate(usize::MAX);
     print("full", &r);
 }

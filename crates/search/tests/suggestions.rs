@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use common::{capability, data_dir, load_papers};
+use common::{capability, data_dir, have_data, load_papers};
 use qiao_core::vocab::{Field, Vocabulary};
 use qiao_search::eval::ndcg_at;
 use qiao_search::{Audience, Candidate, Change, DocKind, SearchIndex, WeightedQuery};
@@ -213,6 +213,12 @@ fn print_summary(r: &Report) {
 /// little below what the ranking reaches, so that it cannot drop unnoticed.
 #[test]
 fn suggestions_for_needs_reach_the_floor() {
+    if !have_data(
+        "suggestions_for_needs_reach_the_floor",
+        &[PAPERS, NEEDS, QRELS],
+    ) {
+        return;
+    }
     let index = build_index();
     let r = evaluate(&index);
     print_summary(&r);
@@ -230,6 +236,9 @@ fn suggestions_for_needs_reach_the_floor() {
 #[test]
 #[ignore = "prints a long report; run explicitly"]
 fn suggestions_report() {
+    if !have_data("suggestions_report", &[PAPERS, NEEDS, QRELS]) {
+        return;
+    }
     let index = build_index();
     let r = evaluate(&index);
     let needs = load_needs();

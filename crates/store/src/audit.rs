@@ -7,28 +7,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use serde_json::Value;
 
-/// Who acts: a user, or the command line / system for unattended work.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: Option<i64>,
-    pub label: String,
-}
-
-impl Actor {
-    pub fn system(label: &str) -> Self {
-        Self {
-            user_id: None,
-            label: label.to_string(),
-        }
-    }
-
-    pub fn user(id: i64, email: &str) -> Self {
-        Self {
-            user_id: Some(id),
-            label: email.to_string(),
-        }
-    }
-}
+pub use qiao_core::Actor;
 
 pub struct Entry<'a> {
     pub action: &'a str,
@@ -57,4 +36,11 @@ pub async fn record<C: ConnectionTrait>(
     .exec(conn)
     .await?;
     Ok(())
+}
+
+impl crate::Store {
+    /// Appends one entry to the audit log on its own.
+    pub async fn record_audit(&self, actor: &Actor, entry: Entry<'_>) -> Result<(), DbErr> {
+        record(self.conn(), actor, entry).await
+    }
 }

@@ -63,6 +63,15 @@ impl Store {
         Ok(())
     }
 
+    /// The raw connection stays inside the crate: every query is a method
+    /// here, so visibility and the outbox cannot be bypassed. Benchmarks that
+    /// compare against raw SQL (FTS5) enable the `raw` feature.
+    #[cfg(not(feature = "raw"))]
+    pub(crate) fn conn(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    #[cfg(feature = "raw")]
     pub fn conn(&self) -> &DatabaseConnection {
         &self.db
     }
@@ -71,7 +80,7 @@ impl Store {
     /// lock at BEGIN (IMMEDIATE): a deferred transaction that reads first
     /// cannot upgrade once another connection has written, and fails with
     /// "database is locked" at once instead of waiting for the busy timeout.
-    pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    pub(crate) async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
         use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
         let sqlite_transaction_mode = match self.backend {
             Backend::Sqlite => Some(SqliteTransactionMode::Immediate),
@@ -89,7 +98,7 @@ impl Store {
         self.backend
     }
 
-    pub fn db_backend(&self) -> DbBackend {
+    pub(crate) fn db_backend(&self) -> DbBackend {
         match self.backend {
             Backend::Sqlite => DbBackend::Sqlite,
             Backend::Postgres => DbBackend::Postgres,

@@ -19,9 +19,11 @@ pub mod outbox;
 pub mod plans;
 pub mod queries;
 pub mod suggestions;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod users;
 
 pub use db::{Backend, Store, sqlite_url};
 pub use error::StoreError;
+#[cfg(feature = "raw")]
 pub use sea_orm;

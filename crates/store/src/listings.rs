@@ -9,6 +9,7 @@ use crate::entities::{capability, need, organization};
 use crate::error::StoreError;
 use crate::outbox::{self, EntityType, Op};
 use chrono::Utc;
+use qiao_core::access::{ListingKind, PUBLIC_ORG_REVIEW, organization_visible_to};
 use qiao_core::record::{CapabilityRecord, NeedRecord, OrganizationRecord};
 use qiao_core::vocab::{ReviewStatus, Vocabulary};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -19,47 +20,9 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-/// Who is looking, as far as visibility goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Anonymous users and members of other organizations: public listings of approved organizations.
-    Public,
-    /// A member of an organization: public listings plus everything of their own organization.
-    Member(i64),
-    /// Staff and admins: everything not deleted.
-    All,
-}
+pub use qiao_core::Scope;
 
-/// Filters, sorting and paging of a list request.
-#[derive(Debug, Clone, Default)]
-pub struct ListQuery {
-    pub external_id: Option<String>,
-    pub org_id: Option<i64>,
-    pub status: Option<String>,
-    pub field: Option<String>,
-    pub kind: Option<String>,
-    pub visibility: Option<String>,
-    /// `updated_at`, `created_at`, `title`/`name` or `id`; a leading `-` sorts descending.
-    pub sort: Option<String>,
-    pub limit: u64,
-    pub offset: u64,
-}
-
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: u64,
-}
-
-/// A stored listing with its bookkeeping.
-#[derive(Debug, Clone)]
-pub struct Stored<R> {
-    pub id: i64,
-    pub org_id: i64,
-    pub version: i32,
-    pub created_at: chrono::DateTime<Utc>,
-    pub updated_at: chrono::DateTime<Utc>,
-    pub record: R,
-}
+pub use qiao_core::stored::{ListQuery, Page, Stored, StoredOrg};
 
 /// The SQL for "this JSON list column contains the code" on both databases.
 fn json_contains(backend: DbBackend, table: &str, column: &str, code: &str) -> SimpleExpr {
@@ -72,10 +35,12 @@ fn json_contains(backend: DbBackend, table: &str, column: &str, code: &str) -> S
     }
 }
 
+/// Listings whose organization passes the rule's review condition.
 fn approved_org_ids() -> SimpleExpr {
+    let reviews: Vec<String> = PUBLIC_ORG_REVIEW.iter().map(|r| format!("'{r}'")).collect();
     Expr::cust(format!(
-        "org_id IN (SELECT id FROM organizations WHERE review_status = '{}' AND deleted_at IS NULL)",
-        ReviewStatus::Approved.code()
+        "org_id IN (SELECT id FROM organizations WHERE review_status IN ({}) AND deleted_at IS NULL)",
+        reviews.join(", ")
     ))
 }
 
@@ -119,6 +84,13 @@ async fn org_name(conn: &impl sea_orm::ConnectionTrait, org_id: i64) -> Result<S
         .unwrap_or_default())
 }
 
+impl Store {
+    /// The live organization with exactly this name.
+    pub async fn organization_id_by_name(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        org_id_by_name(self.conn(), name).await
+    }
+}
+
 /// Finds an organization by exact name.
 pub async fn org_id_by_name(
     conn: &impl sea_orm::ConnectionTrait,
@@ -133,7 +105,7 @@ pub async fn org_id_by_name(
 }
 
 macro_rules! listing_queries {
-    ($entity:ident, $Record:ty, $what:literal, $etype:expr, $to_record:path, $values:path, $public:expr,
+    ($entity:ident, $Record:ty, $what:literal, $etype:expr, $to_record:path, $values:path, $kind:expr,
      $get:ident, $list:ident, $create:ident, $update:ident, $delete:ident) => {
         impl Store {
             /// One listing, if it exists (not deleted) and the scope may see it.
@@ -144,7 +116,7 @@ macro_rules! listing_queries {
             ) -> Result<Option<Stored<$Record>>, StoreError> {
                 let mut query =
                     $entity::Entity::find_by_id(id).filter($entity::Column::DeletedAt.is_null());
-                query = query.filter(scope_condition(scope, $public));
+                query = query.filter(scope_condition(scope, $kind));
                 let Some(m) = query.one(self.conn()).await? else {
                     return Ok(None);
                 };
@@ -160,7 +132,7 @@ macro_rules! listing_queries {
                 let backend = self.db_backend();
                 let mut query = $entity::Entity::find()
                     .filter($entity::Column::DeletedAt.is_null())
-                    .filter(scope_condition(scope, $public));
+                    .filter(scope_condition(scope, $kind));
                 if let Some(ext) = &q.external_id {
                     query = query.filter($entity::Column::ExternalId.eq(ext.clone()));
                 }
@@ -371,26 +343,25 @@ impl HasMeta for capability::Model {
     }
 }
 
-/// Rows the scope may see. `public` is the extra condition for public visibility.
-fn scope_condition(scope: Scope, public: fn() -> Condition) -> Condition {
-    let public = public().add(approved_org_ids());
+/// Rows of `kind` the scope may see, built from the one rule in `qiao_core::access`.
+/// Deletion is filtered by the callers, which all select live rows only.
+pub(crate) fn scope_condition(scope: Scope, kind: ListingKind) -> Condition {
     match scope {
         Scope::All => Condition::all(),
-        Scope::Public => public,
+        Scope::Public => public_condition(kind),
         Scope::Member(org) => Condition::any()
-            .add(public)
+            .add(public_condition(kind))
             .add(ExprTrait::eq(Expr::col("org_id"), org)),
     }
 }
 
-fn public_need() -> Condition {
-    Condition::all()
-        .add(need::Column::Visibility.eq("public"))
-        .add(need::Column::Status.ne("draft"))
-}
-
-fn public_capability() -> Condition {
-    Condition::all().add(capability::Column::Status.eq("published"))
+fn public_condition(kind: ListingKind) -> Condition {
+    let rule = kind.public_rule();
+    let mut c = Condition::all().add(Expr::col("status").is_in(rule.statuses.iter().copied()));
+    if let Some(visibilities) = rule.visibilities {
+        c = c.add(Expr::col("visibility").is_in(visibilities.iter().copied()));
+    }
+    c.add(approved_org_ids())
 }
 
 /// A unique `external_id` taken by another row is the client's conflict, not a server error.
@@ -410,7 +381,7 @@ listing_queries!(
     EntityType::Need,
     convert::need_record,
     convert::need_values,
-    public_need,
+    ListingKind::Need,
     get_need,
     list_needs,
     create_need,
@@ -424,24 +395,13 @@ listing_queries!(
     EntityType::Capability,
     convert::capability_record,
     convert::capability_values,
-    public_capability,
+    ListingKind::Capability,
     get_capability,
     list_capabilities,
     create_capability,
     update_capability,
     delete_capability
 );
-
-/// An organization with its bookkeeping.
-#[derive(Debug, Clone)]
-pub struct StoredOrg {
-    pub id: i64,
-    pub version: i32,
-    pub review_status: ReviewStatus,
-    pub created_at: chrono::DateTime<Utc>,
-    pub updated_at: chrono::DateTime<Utc>,
-    pub record: OrganizationRecord,
-}
 
 fn stored_org(m: &organization::Model) -> StoredOrg {
     StoredOrg {
@@ -465,12 +425,10 @@ impl Store {
             .filter(organization::Column::DeletedAt.is_null())
             .one(self.conn())
             .await?;
-        Ok(m.filter(|m| match scope {
-            Scope::All => true,
-            Scope::Member(org) if org == m.id => true,
-            _ => m.review_status == ReviewStatus::Approved.code(),
-        })
-        .map(|m| stored_org(&m)))
+        Ok(
+            m.filter(|m| organization_visible_to(scope, m.id, &m.review_status, false))
+                .map(|m| stored_org(&m)),
+        )
     }
 
     pub async fn list_organizations(
@@ -481,7 +439,7 @@ impl Store {
         let backend = self.db_backend();
         let mut query =
             organization::Entity::find().filter(organization::Column::DeletedAt.is_null());
-        let approved = organization::Column::ReviewStatus.eq(ReviewStatus::Approved.code());
+        let approved = organization::Column::ReviewStatus.is_in(PUBLIC_ORG_REVIEW.iter().copied());
         query = match scope {
             Scope::All => query,
             Scope::Public => query.filter(approved),

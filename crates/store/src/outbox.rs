@@ -119,3 +119,19 @@ pub async fn last_seq<C: ConnectionTrait>(conn: &C) -> Result<i64, DbErr> {
         .ok_or_else(|| DbErr::RecordNotFound("outbox_counter".into()))?;
     row.try_get("", "last_seq")
 }
+
+impl crate::Store {
+    /// The sequence number of the newest outbox row.
+    pub async fn last_outbox_seq(&self) -> Result<i64, crate::StoreError> {
+        Ok(last_seq(self.conn()).await?)
+    }
+
+    /// Up to `limit` outbox rows after `after_seq`, oldest first.
+    pub async fn outbox_since(
+        &self,
+        after_seq: i64,
+        limit: u64,
+    ) -> Result<Vec<outbox::Model>, crate::StoreError> {
+        Ok(since(self.conn(), after_seq, limit).await?)
+    }
+}

@@ -4,8 +4,12 @@ use crate::Store;
 use crate::convert;
 use crate::entities::{capability, need, organization, project};
 use crate::error::StoreError;
+use crate::listings::scope_condition;
+use qiao_core::Scope;
+use qiao_core::access::{ListingKind, PUBLIC_ORG_REVIEW};
 use qiao_core::record::{CapabilityRecord, NeedRecord, OrganizationRecord};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use qiao_core::vocab::NeedStatus;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
 /// Counts shown on the overview page.
@@ -85,19 +89,34 @@ impl Store {
             .collect())
     }
 
-    pub async fn overview(&self) -> Result<Overview, StoreError> {
+    /// Counts of what `scope` may see, for the overview page.
+    pub async fn overview(&self, scope: Scope) -> Result<Overview, StoreError> {
         let db = self.conn();
+        let mut orgs =
+            organization::Entity::find().filter(organization::Column::DeletedAt.is_null());
+        orgs = match scope {
+            Scope::All => orgs,
+            Scope::Public => orgs.filter(
+                organization::Column::ReviewStatus.is_in(PUBLIC_ORG_REVIEW.iter().copied()),
+            ),
+            Scope::Member(org) => orgs.filter(
+                Condition::any()
+                    .add(
+                        organization::Column::ReviewStatus.is_in(PUBLIC_ORG_REVIEW.iter().copied()),
+                    )
+                    .add(organization::Column::Id.eq(org)),
+            ),
+        };
         Ok(Overview {
-            organizations: organization::Entity::find()
-                .filter(organization::Column::DeletedAt.is_null())
-                .count(db)
-                .await?,
+            organizations: orgs.count(db).await?,
             needs: need::Entity::find()
                 .filter(need::Column::DeletedAt.is_null())
+                .filter(scope_condition(scope, ListingKind::Need))
                 .count(db)
                 .await?,
             capabilities: capability::Entity::find()
                 .filter(capability::Column::DeletedAt.is_null())
+                .filter(scope_condition(scope, ListingKind::Capability))
                 .count(db)
                 .await?,
             events: crate::entities::event::Entity::find().count(db).await?,
@@ -105,17 +124,18 @@ impl Store {
         })
     }
 
-    /// The newest public, published needs with their organization names.
-    pub async fn recent_public_needs(
+    /// The newest open (published) needs `scope` may see, with their organization names.
+    pub async fn recent_needs(
         &self,
+        scope: Scope,
         limit: u64,
     ) -> Result<Vec<(need::Model, String)>, StoreError> {
         use sea_orm::QuerySelect;
         let names = self.org_names().await?;
         let rows = need::Entity::find()
             .filter(need::Column::DeletedAt.is_null())
-            .filter(need::Column::Visibility.eq("public"))
-            .filter(need::Column::Status.eq("published"))
+            .filter(scope_condition(scope, ListingKind::Need))
+            .filter(need::Column::Status.eq(NeedStatus::Published.code_str()))
             .order_by_desc(need::Column::UpdatedAt)
             .order_by_desc(need::Column::Id)
             .limit(limit)

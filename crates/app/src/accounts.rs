@@ -1,0 +1,445 @@
+//! Accounts: registration, sign-in with server-side sessions, API tokens,
+//! password change, and the administration of users.
+
+use crate::credentials;
+use crate::policy::{Action, Resource, authorize};
+use crate::{App, AuthMethod, Error, Principal, Result};
+use chrono::{DateTime, Utc};
+use qiao_core::Actor;
+use qiao_core::vocab::Role;
+use qiao_store::entities::{api_token, user};
+use qiao_store::users::{NewUser, UserChange};
+
+/// A user account as the use cases return it (never the password hash).
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub org_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl From<user::Model> for Account {
+    fn from(u: user::Model) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            role: u.role,
+            org_id: u.org_id,
+            disabled: u.disabled,
+            created_at: u.created_at,
+            last_login_at: u.last_login_at,
+        }
+    }
+}
+
+/// An API token without its secret.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<api_token::Model> for Token {
+    fn from(t: api_token::Model) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A token as created: the secret is shown this once.
+pub struct NewToken {
+    pub token: Token,
+    pub secret: String,
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub idle: chrono::Duration,
+    pub absolute: chrono::Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle: chrono::Duration::hours(8),
+            absolute: chrono::Duration::days(7),
+        }
+    }
+}
+
+/// A new web session: the cookie's secret and the CSRF token writes must carry.
+pub struct NewSession {
+    pub account: Account,
+    pub secret: String,
+    pub csrf: String,
+}
+
+/// A new account's details, from self-registration or an administrator.
+pub struct AccountInput<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    pub org_name: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(anyhow::anyhow!("{e}"))
+}
+
+/// Hashes off the async threads: argon2 takes tens of milliseconds on purpose.
+async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || credentials::hash_password(&password))
+        .await
+        .map_err(internal)?
+        .map_err(internal)
+}
+
+async fn verify_password(password: &str, hash: String) -> Result<bool> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || credentials::verify_password(&password, &hash))
+        .await
+        .map_err(internal)
+}
+
+impl App {
+    /// The principal behind an API token, if the token is live and its account enabled.
+    pub async fn principal_by_token(&self, token: &str) -> Result<Option<Principal>> {
+        let user = self
+            .store()
+            .user_by_token_hash(&credentials::token_digest(token))
+            .await?;
+        Ok(user.and_then(|u| Principal::of_account(&u.into(), AuthMethod::Token)))
+    }
+
+    /// The principal behind a session cookie's secret; extends the session's idle window.
+    pub async fn principal_by_session(
+        &self,
+        secret: &str,
+        idle: chrono::Duration,
+    ) -> Result<Option<Principal>> {
+        let digest = credentials::token_digest(secret);
+        let Some((session, user)) = self.store().touch_session(&digest, idle).await? else {
+            return Ok(None);
+        };
+        let method = AuthMethod::Session {
+            digest,
+            csrf: session.csrf_token,
+        };
+        Ok(Principal::of_account(&user.into(), method))
+    }
+
+    /// Checks the password (against a real hash even for unknown accounts, so
+    /// timing does not reveal which exist) and opens a session.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        dummy_hash: &str,
+        lifetime: chrono::Duration,
+    ) -> Result<Option<NewSession>> {
+        let user = self.store().user_by_email(email).await.ok().flatten();
+        let hash = user
+            .as_ref()
+            .map_or_else(|| dummy_hash.to_string(), |u| u.password_hash.clone());
+        let ok = verify_password(password, hash).await?;
+        let Some(user) = user.filter(|u| ok && !u.disabled) else {
+            return Ok(None);
+        };
+        let secret = credentials::random_hex(32);
+        let csrf = credentials::random_hex(16);
+        self.store()
+            .create_session(
+                &credentials::token_digest(&secret),
+                user.id,
+                &csrf,
+                lifetime,
+            )
+            .await?;
+        self.store().record_login(user.id).await?;
+        Ok(Some(NewSession {
+            account: user.into(),
+            secret,
+            csrf,
+        }))
+    }
+
+    pub async fn sign_out(&self, who: &Principal) -> Result<()> {
+        if let AuthMethod::Session { digest, .. } = &who.method {
+            self.store().delete_session(digest).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn account(&self, id: i64) -> Result<Account> {
+        self.store()
+            .user_by_id(id)
+            .await?
+            .map(Account::from)
+            .ok_or(Error::NotFound)
+    }
+
+    /// Self-registration of an enterprise or university user.
+    pub async fn register(&self, input: AccountInput<'_>) -> Result<Account> {
+        if !input.role.needs_organization() {
+            return Err(Error::field(
+                "role",
+                "self-registration is for enterprise and university users",
+            ));
+        }
+        let actor = Actor::system(&format!("register:{}", input.email.trim().to_lowercase()));
+        let id = self.create_account(input, actor).await?;
+        self.account(id).await
+    }
+
+    /// An account created by an administrator.
+    pub async fn create_user(&self, who: &Principal, input: AccountInput<'_>) -> Result<Account> {
+        authorize(who, Resource::User { id: 0 }, Action::Create)?;
+        let id = self.create_account(input, who.actor()).await?;
+        self.account(id).await
+    }
+
+    /// Shared by admin creation and self-registration.
+    async fn create_account(&self, input: AccountInput<'_>, actor: Actor) -> Result<i64> {
+        qiao_store::users::normalize_email(input.email)
+            .map_err(|e| Error::field("email", e.to_string()))?;
+        credentials::check_password(input.password).map_err(|e| Error::field("password", e))?;
+        let role = input.role;
+        if role.needs_organization() && input.org_name.is_none_or(|n| n.trim().is_empty()) {
+            return Err(Error::field(
+                "org_name",
+                "enterprise and university users belong to an organization",
+            ));
+        }
+        if let Some(n) = input.org_name
+            && n.chars().count() > 200
+        {
+            return Err(Error::field("org_name", "is longer than 200 characters"));
+        }
+        let hash = hash_password(input.password).await?;
+        let email = input.email;
+        let display = input
+            .display_name
+            .map(str::to_string)
+            .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_string());
+        let org = if role.needs_organization() {
+            input.org_name.map(str::trim)
+        } else {
+            None
+        };
+        let created = self
+            .store()
+            .create_user(
+                NewUser {
+                    email,
+                    display_name: &display,
+                    role,
+                    org_name: org,
+                    password_hash: hash,
+                },
+                &actor,
+            )
+            .await?;
+        Ok(created.id)
+    }
+
+    pub async fn change_password(&self, who: &Principal, current: &str, new: &str) -> Result<()> {
+        let user = self
+            .store()
+            .user_by_id(who.id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        credentials::check_password(new).map_err(|e| Error::field("new_password", e))?;
+        if !verify_password(current, user.password_hash).await? {
+            return Err(Error::field(
+                "current_password",
+                "is not the current password",
+            ));
+        }
+        let change = UserChange {
+            password_hash: Some(hash_password(new).await?),
+            action: "change_password",
+            ..Default::default()
+        };
+        self.store()
+            .update_user(who.id, change, &who.actor())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_token(&self, who: &Principal, name: &str) -> Result<NewToken> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Error::field("name", "must have 1 to 100 characters"));
+        }
+        let (secret, digest, prefix) = credentials::new_api_token();
+        let id = self
+            .store()
+            .create_api_token(who.id, name, &digest, &prefix, &who.actor())
+            .await?;
+        Ok(NewToken {
+            token: Token {
+                id,
+                name: name.to_string(),
+                prefix,
+                created_at: Utc::now(),
+                last_used_at: None,
+                revoked_at: None,
+            },
+            secret,
+        })
+    }
+
+    pub async fn tokens(&self, who: &Principal) -> Result<Vec<Token>> {
+        Ok(self
+            .store()
+            .list_api_tokens(who.id)
+            .await?
+            .into_iter()
+            .map(Token::from)
+            .collect())
+    }
+
+    pub async fn revoke_token(&self, who: &Principal, id: i64) -> Result<()> {
+        if self
+            .store()
+            .revoke_api_token(who.id, id, &who.actor())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    /// A page of users (staff).
+    pub async fn users(
+        &self,
+        who: &Principal,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(Vec<Account>, u64)> {
+        if !who.is_staff() {
+            return Err(Error::Forbidden);
+        }
+        let (users, total) = self.store().list_users(limit, offset).await?;
+        Ok((users.into_iter().map(Account::from).collect(), total))
+    }
+
+    /// One user; others' accounts are absent to those who may not read them.
+    pub async fn user(&self, who: &Principal, id: i64) -> Result<Account> {
+        if authorize(who, Resource::User { id }, Action::Read).is_err() {
+            return Err(Error::NotFound);
+        }
+        self.account(id).await
+    }
+
+    /// Admins change anything here; staff only enable or disable.
+    pub async fn update_user(
+        &self,
+        who: &Principal,
+        id: i64,
+        role: Option<Role>,
+        disabled: Option<bool>,
+        display_name: Option<String>,
+    ) -> Result<Account> {
+        let only_disable = role.is_none() && display_name.is_none();
+        let action = if only_disable {
+            Action::Disable
+        } else {
+            Action::Update
+        };
+        authorize(who, Resource::User { id }, action)?;
+        if who.id == id && disabled == Some(true) {
+            return Err(Error::field(
+                "disabled",
+                "you cannot disable your own account",
+            ));
+        }
+        if let Some(name) = &display_name
+            && (name.trim().is_empty() || name.chars().count() > 100)
+        {
+            return Err(Error::field(
+                "display_name",
+                "must have 1 to 100 characters",
+            ));
+        }
+        let change = UserChange {
+            role,
+            disabled,
+            display_name: display_name.map(|n| n.trim().to_string()),
+            password_hash: None,
+            action: if only_disable { "disable" } else { "update" },
+        };
+        Ok(self
+            .store()
+            .update_user(id, change, &who.actor())
+            .await?
+            .into())
+    }
+}
+
+/// An operator's API token for a user, by e-mail (the command line); printed once.
+pub async fn create_operator_token(
+    store: &qiao_store::Store,
+    email: &str,
+    name: &str,
+) -> anyhow::Result<String> {
+    let user = store
+        .user_by_email(email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user with e-mail {email}"))?;
+    let (secret, digest, prefix) = credentials::new_api_token();
+    store
+        .create_api_token(user.id, name, &digest, &prefix, &Actor::system("cli"))
+        .await?;
+    Ok(secret)
+}
+
+/// An operator's account, created from the command line; the organization is
+/// created pending review when it does not exist.
+pub async fn create_operator_account(
+    store: &qiao_store::Store,
+    email: &str,
+    password: &str,
+    role: Role,
+    org: Option<&str>,
+    display_name: Option<&str>,
+) -> anyhow::Result<(i64, bool)> {
+    credentials::check_password(password).map_err(anyhow::Error::msg)?;
+    let hash = credentials::hash_password(password).map_err(anyhow::Error::msg)?;
+    let display = display_name
+        .map(str::to_string)
+        .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_string());
+    let created = store
+        .create_user(
+            NewUser {
+                email,
+                display_name: &display,
+                role,
+                org_name: org,
+                password_hash: hash,
+            },
+            &Actor::system("cli"),
+        )
+        .await?;
+    Ok((created.id, created.created_org))
+}

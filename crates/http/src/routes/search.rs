@@ -1,0 +1,107 @@
+//! Full-text search over needs and capabilities, with facets and highlights.
+
+use crate::auth::Viewer;
+use crate::error::{AppError, ProblemDoc, wants_chinese};
+use crate::extract::Query;
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use qiao_app::search::SearchRequest;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Search text (Chinese or English); empty lists by recency. At most 500 characters.
+    pub q: Option<String>,
+    /// `need` or `capability`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Field code, e.g. `new_energy`.
+    pub field: Option<String>,
+    /// Organization kind code, e.g. `university`.
+    pub org_kind: Option<String>,
+    /// `local`, `domestic`, `abroad` or a district name.
+    pub region: Option<String>,
+    /// Cooperation mode code.
+    pub mode: Option<String>,
+    /// Lowest technology readiness level (1–9).
+    pub trl_min: Option<u8>,
+    /// Highest technology readiness level (1–9).
+    pub trl_max: Option<u8>,
+    /// Status code.
+    pub status: Option<String>,
+    /// `relevance` (default) or `updated`.
+    pub sort: Option<String>,
+    /// 1–100, default 10.
+    pub limit: Option<usize>,
+    /// Default 0.
+    pub offset: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchHitDoc {
+    /// `need` or `capability`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub title: String,
+    pub org_name: String,
+    pub score: f32,
+    /// HTML: matched terms in `<mark>`, everything else escaped.
+    pub snippet: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FacetValueDoc {
+    pub value: String,
+    pub label: String,
+    pub count: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResultsDoc {
+    pub total: usize,
+    pub items: Vec<SearchHitDoc>,
+    /// Keyed by `field`, `org_kind`, `region`, `mode`, `maturity`, `status`.
+    pub facets: std::collections::BTreeMap<String, Vec<FacetValueDoc>>,
+}
+
+impl From<SearchParams> for SearchRequest {
+    fn from(p: SearchParams) -> Self {
+        Self {
+            q: p.q,
+            kind: p.kind,
+            field: p.field,
+            org_kind: p.org_kind,
+            region: p.region,
+            mode: p.mode,
+            trl_min: p.trl_min,
+            trl_max: p.trl_max,
+            status: p.status,
+            sort: p.sort,
+            limit: p.limit,
+            offset: p.offset,
+        }
+    }
+}
+
+/// Search needs and capabilities. Staff-only needs appear only to their owner and staff, in hits, totals and facets alike.
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
+    responses((status = 200, body = SearchResultsDoc),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "only punctuation, or over 500 characters"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a bad filter")))]
+pub async fn search(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Query(p): Query<SearchParams>,
+) -> Result<axum::Json<Value>, AppError> {
+    // Chinese labels unless the client prefers another language.
+    let zh = wants_chinese(&headers) || headers.get(axum::http::header::ACCEPT_LANGUAGE).is_none();
+    Ok(axum::Json(s.app.search(&viewer, &p.into(), zh).await?))
+}

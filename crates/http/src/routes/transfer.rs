@@ -1,0 +1,78 @@
+//! File export (what the caller may see) and bulk import (staff) over HTTP.
+
+use crate::auth::Viewer;
+use crate::error::{AppError, ProblemDoc};
+use crate::extract::{Path, Query};
+use crate::server::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::IntoParams;
+
+/// Upload limit of the import endpoint (the hardening ceiling); every other route keeps the small default.
+pub const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FormatParams {
+    /// `xlsx`, `csv` or `jsonl` (default `xlsx`).
+    pub format: Option<String>,
+    /// Only the header row, as a template to fill in.
+    pub template: Option<bool>,
+}
+
+/// Download organizations, needs, capabilities or projects as a file, with exactly what the caller may see.
+#[utoipa::path(get, path = "/api/v1/export/{kind}", tag = "transfer",
+    params(("kind" = String, Path, description = "organizations, needs, capabilities or projects"), FormatParams),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json"), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+pub async fn export(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(kind): Path<String>,
+    Query(p): Query<FormatParams>,
+) -> Result<Response, AppError> {
+    let file = s
+        .app
+        .export(
+            &viewer,
+            &kind,
+            p.format.as_deref(),
+            p.template.unwrap_or(false),
+        )
+        .await?;
+    let mut response = file.bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.mime));
+    let disposition = format!("attachment; filename=\"{}\"", file.file_name);
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+/// Import a file of organizations, needs or capabilities (staff). All rows or none: a bad file answers 422 with every bad row.
+#[utoipa::path(post, path = "/api/v1/import/{kind}", tag = "transfer",
+    params(("kind" = String, Path, description = "organizations, needs or capabilities"), FormatParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file's bytes"),
+    responses((status = 200, description = "created / updated / unchanged counts"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
+pub async fn import(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(kind): Path<String>,
+    Query(p): Query<FormatParams>,
+    body: Bytes,
+) -> Result<axum::Json<serde_json::Value>, AppError> {
+    let who = viewer.require()?;
+    let report = s
+        .app
+        .import(&who, &kind, p.format.as_deref(), &body)
+        .await?;
+    Ok(axum::Json(json!(report)))
+}

@@ -1,0 +1,158 @@
+//! User accounts: admins manage them, staff may disable one.
+
+use super::docs::PageDoc;
+use crate::auth::Viewer;
+use crate::error::{AppError, ProblemDoc};
+use crate::extract::{Json, Path, Query};
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use qiao_app::accounts::{Account, AccountInput};
+use qiao_core::record::FieldError;
+use qiao_core::vocab::Role;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn parse_role(role: &str) -> Result<Role, AppError> {
+    role.parse::<Role>().map_err(|e| invalid("role", e))
+}
+
+pub fn user_json(u: &Account) -> Value {
+    json!({
+        "id": u.id, "email": u.email, "display_name": u.display_name, "role": u.role,
+        "org_id": u.org_id, "disabled": u.disabled, "created_at": u.created_at.to_rfc3339(),
+        "last_login_at": u.last_login_at.map(|t| t.to_rfc3339()),
+    })
+}
+
+/// A user account.
+#[derive(serde::Serialize, ToSchema)]
+pub struct UserDoc {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    /// `enterprise`, `university`, `staff` or `admin`.
+    pub role: String,
+    pub org_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserListParams {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u64>,
+    /// Items to skip.
+    pub offset: Option<u64>,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Validation(vec![FieldError {
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+/// List users (admins and staff).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListParams),
+    responses((status = 200, body = PageDoc), (status = 403, body = ProblemDoc, content_type = "application/problem+json")))]
+pub async fn list_users(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Query(p): Query<UserListParams>,
+) -> Result<axum::Json<Value>, AppError> {
+    let who = viewer.require()?;
+    let limit = p.limit.unwrap_or(20);
+    if !(1..=super::MAX_LIMIT).contains(&limit) {
+        return Err(invalid("limit", "must be between 1 and 100"));
+    }
+    let offset = p.offset.unwrap_or(0);
+    let (users, total) = s.app.users(&who, limit, offset).await?;
+    Ok(axum::Json(
+        json!({"total": total, "limit": limit, "offset": offset, "items": users.iter().map(user_json).collect::<Vec<_>>()}),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserBody {
+    pub email: String,
+    pub password: String,
+    pub role: String,
+    /// Name of the user's organization (enterprise and university users); created pending if new.
+    pub org_name: Option<String>,
+    pub display_name: Option<String>,
+}
+
+/// Create a user (admins).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
+    responses((status = 201, body = UserDoc), (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, body = ProblemDoc, content_type = "application/problem+json"), (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
+pub async fn create_user(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Json(body): Json<NewUserBody>,
+) -> Result<impl IntoResponse, AppError> {
+    let who = viewer.require()?;
+    let user = s
+        .app
+        .create_user(
+            &who,
+            AccountInput {
+                email: &body.email,
+                password: &body.password,
+                role: parse_role(&body.role)?,
+                org_name: body.org_name.as_deref(),
+                display_name: body.display_name.as_deref(),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(user_json(&user))))
+}
+
+/// One user (admins and staff; users may read their own).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, body = UserDoc), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+pub async fn get_user(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Value>, AppError> {
+    let user = s.app.user(&viewer.require()?, id).await?;
+    Ok(axum::Json(user_json(&user)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+    pub display_name: Option<String>,
+}
+
+/// Change a user: admins anything here, staff only `disabled`. Disabling ends the user's sessions.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")), request_body = UserPatch,
+    responses((status = 200, body = UserDoc), (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json"), (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
+pub async fn patch_user(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Json(patch): Json<UserPatch>,
+) -> Result<axum::Json<Value>, AppError> {
+    let who = viewer.require()?;
+    let role = match &patch.role {
+        Some(r) => Some(parse_role(r)?),
+        None => None,
+    };
+    let user = s
+        .app
+        .update_user(&who, id, role, patch.disabled, patch.display_name)
+        .await?;
+    Ok(axum::Json(user_json(&user)))
+}
