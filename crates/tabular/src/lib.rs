@@ -2,8 +2,23 @@
 //! CSV (`.csv`) and Excel (`.xlsx`). The crate knows nothing about the
 //! domain: it turns a file into rows of (line number, header → cell) and
 //! writes rows back. Domain mapping lives elsewhere.
+//!
+//! Input is untrusted: every reader enforces [`Limits`] (rows, columns,
+//! cells, cell and header length, unpacked XLSX size) and fails with
+//! [`TabularError::LimitExceeded`] before allocating beyond them.
+//!
+//! # CSV formula injection
+//!
+//! A CSV cell starting with `=`, `+`, `-`, `@`, TAB or CR runs as a formula
+//! when the file is opened in a spreadsheet. CSV export therefore writes such
+//! a cell with a leading `'` (`=SUM(1)` becomes `'=SUM(1)`, shown as text), and
+//! CSV import strips one leading `'` when the rest, after any further `'`,
+//! starts with one of those characters, so exported files import back
+//! unchanged. XLSX cells are written as typed strings and need no prefix.
 
 mod error;
+mod formula;
+mod limits;
 mod read_csv;
 mod read_jsonl;
 mod read_xlsx;
@@ -12,10 +27,15 @@ mod table;
 mod write_csv;
 mod write_jsonl;
 mod write_xlsx;
+mod xlsx_guard;
 
 use std::path::Path;
 
-pub use error::TabularError;
+pub use error::{TabularError, short_list};
+pub use limits::{
+    Limit, Limits, MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_HEADER_CHARS, MAX_ROWS,
+    MAX_XLSX_UNPACKED_BYTES,
+};
 pub use table::{Cell, Column, HeaderStyle, Table};
 
 /// A supported file format, chosen by file extension.
@@ -54,22 +74,36 @@ pub struct Row {
     pub values: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Reads a file, choosing the format by extension.
+/// Reads a file, choosing the format by extension, with default [`Limits`].
 pub fn read_rows(path: &Path) -> Result<Vec<Row>, TabularError> {
+    read_rows_with(path, &Limits::default())
+}
+
+/// Reads a file, choosing the format by extension.
+pub fn read_rows_with(path: &Path, limits: &Limits) -> Result<Vec<Row>, TabularError> {
     let format = Format::from_path(path)?;
     let bytes = std::fs::read(path).map_err(|source| TabularError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    read_rows_from_bytes(format, &bytes)
+    read_rows_from_bytes_with(format, &bytes, limits)
+}
+
+/// Reads in-memory file contents (e.g. an HTTP upload) with default [`Limits`].
+pub fn read_rows_from_bytes(format: Format, bytes: &[u8]) -> Result<Vec<Row>, TabularError> {
+    read_rows_from_bytes_with(format, bytes, &Limits::default())
 }
 
 /// Reads in-memory file contents (e.g. an HTTP upload).
-pub fn read_rows_from_bytes(format: Format, bytes: &[u8]) -> Result<Vec<Row>, TabularError> {
+pub fn read_rows_from_bytes_with(
+    format: Format,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Vec<Row>, TabularError> {
     match format {
-        Format::Jsonl => read_jsonl::read(bytes),
-        Format::Csv => read_csv::read(bytes),
-        Format::Xlsx => read_xlsx::read(bytes),
+        Format::Jsonl => read_jsonl::read(bytes, limits),
+        Format::Csv => read_csv::read(bytes, limits),
+        Format::Xlsx => read_xlsx::read(bytes, limits),
     }
 }
 

@@ -4,10 +4,10 @@ use std::borrow::Cow;
 
 use encoding_rs::{Encoding, GB18030};
 
-use crate::records::build_rows;
-use crate::{Row, TabularError};
+use crate::records::{Rules, build_rows};
+use crate::{Limits, Row, TabularError, formula};
 
-pub(crate) fn read(bytes: &[u8]) -> Result<Vec<Row>, TabularError> {
+pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<Row>, TabularError> {
     let text = decode(bytes)?;
     let delimiter = sniff_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
@@ -23,7 +23,11 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Vec<Row>, TabularError> {
             .map_or(0, |p| lines.line_at(p.byte() as usize));
         Ok((line, record.iter().map(str::to_owned).collect()))
     });
-    build_rows(records)
+    let rules = Rules {
+        limits,
+        unescape: formula::unescape,
+    };
+    build_rows(records, rules)
 }
 
 /// The csv crate's own line numbers lag by one after CRLF endings (it records
@@ -141,21 +145,25 @@ mod tests {
         for unit in "标题\t描述\r\n甲\t乙\r\n".encode_utf16() {
             bytes.extend_from_slice(&unit.to_le_bytes());
         }
-        let rows = read(&bytes).unwrap();
+        let rows = read(&bytes, &Limits::default()).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].values["描述"], "乙");
     }
 
     #[test]
     fn line_numbers_survive_blank_lines_and_crlf() {
-        let rows = read("a\r\n\r\n\r\nx\r\n\ny\n\r\nz".as_bytes()).unwrap();
+        let rows = read(
+            "a\r\n\r\n\r\nx\r\n\ny\n\r\nz".as_bytes(),
+            &Limits::default(),
+        )
+        .unwrap();
         let lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, [4, 6, 8]);
     }
 
     #[test]
     fn rejects_undecodable_bytes() {
-        let err = read(b"a,b\n\xff\xff,1\n").unwrap_err();
+        let err = read(b"a,b\n\xff\xff,1\n", &Limits::default()).unwrap_err();
         assert!(matches!(err, TabularError::Encoding(_)));
     }
 }

@@ -2,6 +2,8 @@
 //! whole: quick-xml buffers each text run in full (and copies it several
 //! times), and the shared-string table reserves `uniqueCount` entries up
 //! front, so a 200 KB zip could otherwise take gigabytes or abort the process.
+//! Cell references that would overflow calamine's arithmetic are refused
+//! here too: they panic in builds with overflow checks.
 
 use std::io::{Cursor, Read};
 
@@ -51,6 +53,10 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), TabularError> {
                         Limit::Cells,
                         format!("part {part} declares {n} shared strings"),
                     ),
+                    Problem::Reference(value) => TabularError::Xlsx(format!(
+                        "part {part} has a malformed cell reference {}",
+                        preview(&value, 32)
+                    )),
                 }
             })?;
         }
@@ -61,6 +67,7 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), TabularError> {
 enum Problem {
     LongRun(usize),
     UniqueCount(u64),
+    Reference(String),
 }
 
 /// Streaming checks over one part, whatever its name or content: calamine
@@ -72,6 +79,7 @@ struct PartScan {
     /// character covers UTF-8 and entity escapes, 64 KiB the markup.
     max_run: usize,
     unique: Option<UniqueCount>,
+    references: References,
 }
 
 impl PartScan {
@@ -80,8 +88,15 @@ impl PartScan {
         let shared = name.to_ascii_lowercase().contains("sharedstrings");
         PartScan {
             run: 0,
-            max_run: limits.max_cell_chars.saturating_mul(8).saturating_add(64 * 1024),
-            unique: shared.then(|| UniqueCount::new(limits.max_cells as u64)),
+            max_run: limits
+                .max_cell_chars
+                .saturating_mul(8)
+                .saturating_add(64 * 1024),
+            // The cells of a sheet plus its header row.
+            unique: shared.then(|| {
+                UniqueCount::new(limits.max_cells.saturating_add(limits.max_columns) as u64)
+            }),
+            references: References::default(),
         }
     }
 
@@ -98,7 +113,7 @@ impl PartScan {
         if let Some(unique) = &mut self.unique {
             chunk.iter().try_for_each(|&b| unique.push(b))?;
         }
-        Ok(())
+        chunk.iter().try_for_each(|&b| self.references.push(b))
     }
 }
 
@@ -146,7 +161,8 @@ impl UniqueCount {
             }
             Attr::Value { quote, n, digits } => Attr::Value {
                 quote,
-                n: n.saturating_mul(10).saturating_add(u64::from(b.wrapping_sub(b'0'))),
+                n: n.saturating_mul(10)
+                    .saturating_add(u64::from(b.wrapping_sub(b'0'))),
                 digits: digits && b.is_ascii_digit(),
             },
             _ => Attr::Idle,
@@ -160,6 +176,98 @@ impl UniqueCount {
     }
 }
 
+/// Finds the values of attributes named `r` or `ref` (cell references and
+/// ranges), in any part and any context, and refuses those calamine cannot
+/// parse without overflow: over 6 letters or 9 digits, or a range whose end
+/// comes before its start. Values may overlap (a key inside another value),
+/// so each is followed on its own.
+#[derive(Default)]
+struct References {
+    window: [u8; 4],
+    key: Key,
+    values: Vec<(u8, Vec<u8>)>,
+}
+
+#[derive(Clone, Copy, Default)]
+enum Key {
+    #[default]
+    Idle,
+    Name,
+    Eq,
+}
+
+impl References {
+    /// Longer values are judged by their start.
+    const KEEP: usize = 32;
+
+    fn push(&mut self, b: u8) -> Result<(), Problem> {
+        for (quote, value) in &mut self.values {
+            if b != *quote {
+                value.push(b);
+            }
+        }
+        let mut bad = None;
+        self.values.retain(|(quote, value)| {
+            let done = b == *quote || value.len() > Self::KEEP;
+            if done && !is_safe_reference(value) {
+                bad = Some(String::from_utf8_lossy(value).into_owned());
+            }
+            !done
+        });
+        if let Some(value) = bad {
+            return Err(Problem::Reference(value));
+        }
+        self.key = match self.key {
+            Key::Name | Key::Eq if b.is_ascii_whitespace() => self.key,
+            Key::Name if b == b'=' => Key::Eq,
+            Key::Eq if b == b'"' || b == b'\'' => {
+                self.values.push((b, Vec::new()));
+                Key::Idle
+            }
+            _ => Key::Idle,
+        };
+        self.window.copy_within(1.., 0);
+        self.window[3] = b;
+        let separated = |c: u8| c.is_ascii_whitespace() || c == b'"' || c == b'\'';
+        let [a, b2, c, d] = self.window;
+        if (d == b'r' && separated(c)) || (&[b2, c, d] == b"ref" && separated(a)) {
+            self.key = Key::Name;
+        }
+        Ok(())
+    }
+}
+
+/// False if calamine's parser could overflow on `value` (or on a value
+/// starting with it, when it is longer than `References::KEEP`). It reads
+/// `:`-separated parts of letters then digits and stops at anything else.
+fn is_safe_reference(value: &[u8]) -> bool {
+    let mut cells = Vec::new();
+    let mut complete = value.len() <= References::KEEP;
+    for part in value.split(|&b| b == b':') {
+        let letters = part.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let digits = part[letters..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if letters > 6 || digits > 9 {
+            return false;
+        }
+        if letters + digits < part.len() {
+            // calamine gives up here with an error.
+            complete = false;
+            break;
+        }
+        let (col, row) = part.split_at(letters);
+        let col = col.iter().fold(0u32, |n, c| {
+            n * 26 + u32::from(c.to_ascii_uppercase() - b'A') + 1
+        });
+        let row = row.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+        cells.push((row, col));
+    }
+    // get_dimension subtracts start from end.
+    !(complete && matches!(cells[..], [(r0, c0), (r1, c1)] if r1 < r0 || c1 < c0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,7 +275,8 @@ mod tests {
     fn scan(text: &str, max_cell_chars: usize) -> Result<(), Problem> {
         let limits = Limits {
             max_cell_chars,
-            max_cells: 1000,
+            max_cells: 800,
+            max_columns: 200,
             ..Limits::default()
         };
         let mut scan = PartScan::new("xl/SharedStrings.xml", &limits);
@@ -184,16 +293,47 @@ mod tests {
             r#"<sst a=">" uniqueCount = '0000099999999999'>"#,
             r#"<!-- uniqueCount --><x:sst x:uniqueCount="99999999999999999999999"/>"#,
         ] {
-            assert!(matches!(scan(text, 10), Err(Problem::UniqueCount(_))), "{text}");
+            assert!(
+                matches!(scan(text, 10), Err(Problem::UniqueCount(_))),
+                "{text}"
+            );
         }
         // Not plain digits: calamine reserves nothing.
         assert!(scan(r#"<sst uniqueCount="9e99">"#, 10).is_ok());
     }
 
     #[test]
+    fn refuses_references_that_overflow() {
+        for ok in [
+            r#"<c r="A1"/><c r="XFD1048576"/>"#,
+            r#"<dimension ref="A1:C3"/><row r="1" spans="1:3">"#,
+            r#"<mergeCell ref="B2:B2"/><c r="gar%bage"/><x r:id="rId1" attr="r"/>"#,
+            r#"<c r="ZZZZZZ999999999"/>"#,
+        ] {
+            assert!(scan(ok, 10).is_ok(), "{ok}");
+        }
+        for bad in [
+            r#"<c r="AAAAAAA1"/>"#,
+            r#"<c r = 'A1234567890'/>"#,
+            r#"<dimension ref="B2:A1"/>"#,
+            r#"<x a="1"ref="A2:A1"/>"#,
+            r#"<c r="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1"/>"#,
+            // A key inside a value must not hide that value.
+            "<row r=\"imension ref=\n\"A1:C3\">",
+            r#"<t>a r="</t><c r="AAAAAAAAA1"/>"#,
+        ] {
+            assert!(matches!(scan(bad, 10), Err(Problem::Reference(_))), "{bad}");
+        }
+    }
+
+    #[test]
     fn bounds_runs_between_markup() {
         let max_run = 8 + 64 * 1024;
-        let ok = format!("<t>{}</t><t>{}</t>", "a".repeat(max_run - 3), "b".repeat(max_run - 3));
+        let ok = format!(
+            "<t>{}</t><t>{}</t>",
+            "a".repeat(max_run - 3),
+            "b".repeat(max_run - 3)
+        );
         assert!(scan(&ok, 1).is_ok());
         let long = format!("<t>{}</t>", "a".repeat(max_run));
         assert!(matches!(scan(&long, 1), Err(Problem::LongRun(_))));
