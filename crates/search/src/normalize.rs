@@ -7,12 +7,16 @@
 //! CJK ideographs are already NFKC, and the traditional → simplified
 //! conversion only runs when the text holds a character that has a
 //! simplified form.
+//!
+//! The conversion is OpenCC's `t2s` (its character table plus a few phrase
+//! rules), through `ferrous-opencc`, whose dictionaries are compiled into
+//! the binary: nothing is read or downloaded at run time.
 
 use std::sync::OnceLock;
 
+use ferrous_opencc::OpenCC;
+use ferrous_opencc::config::BuiltinConfig;
 use unicode_normalization::UnicodeNormalization;
-use zhconv::tables::expand_table;
-use zhconv::{Variant, get_builtin_converter, get_builtin_tables};
 
 /// Characters NFKC leaves alone and that have no case: nothing to do.
 fn is_plain(c: char) -> bool {
@@ -64,31 +68,62 @@ fn fold(text: &str) -> String {
     out
 }
 
-/// Characters with a different simplified form (from zhconv's own table).
+/// The traditional → simplified converter, built on first use.
+fn converter() -> &'static OpenCC {
+    static CONVERTER: OnceLock<OpenCC> = OnceLock::new();
+    CONVERTER.get_or_init(|| {
+        OpenCC::from_config(BuiltinConfig::T2s).expect("the built-in t2s configuration loads")
+    })
+}
+
+/// Code points that may hold traditional characters: CJK Extension A, the
+/// unified ideographs, the compatibility ideographs and the supplementary
+/// ideographic planes (Extensions B to H). OpenCC's character table has no
+/// key outside them.
+const HAN_RANGES: [(u32, u32); 4] = [
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x2_0000, 0x3_23AF),
+];
+
+/// Characters that convert to something else on their own (found by
+/// running the converter over every ideograph once).
 fn traditional_chars() -> &'static TraditionalSet {
     static SET: OnceLock<TraditionalSet> = OnceLock::new();
     SET.get_or_init(|| {
+        let chars: Vec<char> = HAN_RANGES
+            .iter()
+            .flat_map(|&(first, last)| (first..=last).filter_map(char::from_u32))
+            .collect();
+        // One character a line: phrase rules cannot span the line breaks, so
+        // each line is the character's own conversion. Phrase rules hold a
+        // character that also converts on its own, or only choose between
+        // spellings in simplified use (反覆 → 反复, 瞭解 → 了解); the
+        // single-character rules decide whether text needs work.
+        let mut text = String::with_capacity(chars.len() * 5);
+        for &c in &chars {
+            text.push(c);
+            text.push('\n');
+        }
+        let converted = converter().convert(&text);
         let mut set = TraditionalSet {
             bmp: vec![0; 1024],
             astral: Vec::new(),
         };
-        for &table in get_builtin_tables(Variant::ZhHans) {
-            for (from, to) in expand_table(table) {
-                // Phrase rules start with a character that also converts on
-                // its own, or only choose between simplified spellings; the
-                // single-character rules decide whether text needs work.
-                let mut chars = from.chars();
-                if let (Some(c), None) = (chars.next(), chars.next())
-                    && from != to
-                {
-                    set.insert(c);
-                }
+        for (&c, line) in chars.iter().zip(converted.split('\n')) {
+            let mut line_chars = line.chars();
+            if (line_chars.next(), line_chars.next()) != (Some(c), None) {
+                set.insert(c);
             }
         }
+        set.astral.sort_unstable();
         set
     })
 }
 
+/// A bit per BMP code point, and the few supplementary-plane characters
+/// sorted.
 struct TraditionalSet {
     bmp: Vec<u64>,
     astral: Vec<char>,
@@ -99,7 +134,7 @@ impl TraditionalSet {
         let n = c as usize;
         if n < 0x10000 {
             self.bmp[n / 64] |= 1 << (n % 64);
-        } else if !self.astral.contains(&c) {
+        } else {
             self.astral.push(c);
         }
     }
@@ -109,7 +144,7 @@ impl TraditionalSet {
         if n < 0x10000 {
             self.bmp[n / 64] & (1 << (n % 64)) != 0
         } else {
-            self.astral.contains(&c)
+            self.astral.binary_search(&c).is_ok()
         }
     }
 }
@@ -122,7 +157,7 @@ pub(crate) fn has_traditional(text: impl IntoIterator<Item = char>) -> bool {
 
 /// Converts to simplified characters.
 pub(crate) fn to_simplified(text: &str) -> String {
-    get_builtin_converter(Variant::ZhHans).convert(text)
+    converter().convert(text)
 }
 
 /// NFKC, lower case, traditional → simplified.
@@ -160,5 +195,30 @@ mod tests {
     fn knows_traditional_characters() {
         assert!(has_traditional("電池".chars()));
         assert!(!has_traditional("电池 plc".chars()));
+        // Supplementary-plane characters too.
+        assert!(has_traditional("𠁞".chars()));
+        assert!(!has_traditional("𠀾".chars()));
+    }
+
+    #[test]
+    fn converts_traditional_phrases() {
+        for (traditional, simplified) in [
+            ("電池循環穩定性", "电池循环稳定性"),
+            ("機器學習", "机器学习"),
+            ("臺灣", "台湾"),
+            ("發動機葉片", "发动机叶片"),
+            ("乾燥後的頭髮", "干燥后的头发"),
+        ] {
+            assert_eq!(normalize(traditional), simplified, "{traditional}");
+        }
+    }
+
+    #[test]
+    fn leaves_simplified_text_alone() {
+        // Characters some converters wrongly treat as traditional.
+        let text = "黏合剂 捍卫 煅烧 磐石 薰衣草 电池 干燥 皇后";
+        assert!(!has_traditional(text.chars()));
+        assert_eq!(to_simplified(text), text);
+        assert_eq!(normalize(text), text);
     }
 }
