@@ -2,7 +2,7 @@
 FROM rust:1.94-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p qiao-api --bin qiao
+RUN cargo build --release --locked -p qiao-cli --bin qiao
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*

@@ -1,35 +1,24 @@
 //! The server over real TCP: health, readiness and the home page.
 
-use qiao_core::record::{ExternalId, NeedRecord};
-use qiao_store::audit::Actor;
-use qiao_store::import::Line;
-use qiao_store::testkit::{TestDb, each_backend};
-use qiao_tests::get;
-use std::net::SocketAddr;
-
-async fn start(db: &TestDb) -> SocketAddr {
-    qiao_tests::serve(db).await
-}
+use qiao_store::testkit::each_backend;
+use qiao_tests::{get, import_jsonl, organization_named, review, serve, user_with_token};
+use serde_json::json;
 
 #[tokio::test]
 async fn health_readiness_and_home_page() {
     each_backend("http::health_readiness_and_home_page", |db| async move {
-        let v = serde_json::json!({"external_id": "n1", "org_name": "琴岛海工装备有限公司",
+        let server = serve(&db).await;
+        let addr = server.addr;
+        let admin = server.first_admin("admin@example.com").await;
+        let staff = user_with_token(addr, &admin, "staff@example.com", "staff", None).await;
+        let public = json!({"external_id": "n1", "org_name": "琴岛海工装备有限公司",
             "title": "深水系泊链疲劳监测", "fields": "船舶与海工装备", "budget_min": 50, "budget_max": 120});
-        let public = NeedRecord::from_map(v.as_object().unwrap(), ExternalId::Required).unwrap();
         let mut secret = public.clone();
-        secret.external_id = Some("n2".into());
-        secret.title = "新型密封结构保密需求".into();
-        secret.visibility = qiao_core::vocab::Visibility::StaffOnly;
-        db.store
-            .import_needs(
-                vec![Line { line: 2, record: public }, Line { line: 3, record: secret }],
-                &Actor::system("test"),
-                "test",
-            )
-            .await
-            .unwrap();
-        let addr = start(&db).await;
+        secret["external_id"] = json!("n2");
+        secret["title"] = json!("新型密封结构保密需求");
+        secret["visibility"] = json!("staff_only");
+        let report = import_jsonl(addr, &staff, "needs", &[public, secret]).await;
+        assert_eq!(report["new_organizations"], json!(["琴岛海工装备有限公司"]));
 
         let health = get(addr, "/healthz").await;
         assert_eq!((health.status, health.body.as_str()), (200, "ok"));
@@ -41,12 +30,8 @@ async fn health_readiness_and_home_page() {
         assert!(!home.body.contains("深水系泊链疲劳监测"), "a pending organization's need stays off the page");
         assert!(home.body.contains("data-count=\"needs\">0<"), "counters count only what is visible: {}", home.body);
 
-        let org = db.store.organization_id_by_name("琴岛海工装备有限公司").await.unwrap().unwrap();
-        let record = db.store.get_organization(org, qiao_core::Scope::All).await.unwrap().unwrap().record;
-        db.store
-            .update_organization(org, &record, Some(qiao_core::vocab::ReviewStatus::Approved), None, &Actor::system("test"))
-            .await
-            .unwrap();
+        let org = organization_named(addr, &staff, "琴岛海工装备有限公司").await;
+        review(addr, &staff, org["id"].as_i64().unwrap(), "approved").await;
         let home = get(addr, "/").await;
         assert!(home.header("content-type").unwrap().starts_with("text/html"));
         assert!(home.body.contains("深水系泊链疲劳监测"), "{}", db.label);

@@ -10,7 +10,7 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/openapi.j
 
 async fn spec() -> (TestDb, std::net::SocketAddr, Value) {
     let db = TestDb::sqlite().await.unwrap();
-    let addr = qiao_tests::serve(&db).await;
+    let addr = qiao_tests::serve(&db).await.addr;
     let r = get(addr, "/api/openapi.json").await;
     assert_eq!(r.status, 200);
     (db, addr, r.json())

@@ -2,43 +2,41 @@
 //! following the database; query validation.
 
 use qiao_bench::percent_encode;
-use qiao_core::vocab::Role;
-use qiao_store::Store;
 use qiao_store::testkit::{TestDb, each_backend};
-use qiao_tests::{Response, approved_org, need_of as need, send, settle, user_with_token as token};
+use qiao_tests::{Response, Server, approved_org, call, need_of as need, settle, user_with_token};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-async fn org(store: &Store, name: &str, kind: &str) -> i64 {
-    approved_org(store, name, kind, "高新区").await
+/// An admin, staff, and an approved organization with a member; returns their tokens.
+async fn member_of(
+    server: &Server,
+    name: &str,
+    kind: &str,
+    email: &str,
+) -> (String, String, String) {
+    let addr = server.addr;
+    let admin = server.first_admin("admin@example.com").await;
+    let staff = user_with_token(addr, &admin, "s@example.com", "staff", None).await;
+    approved_org(addr, &staff, name, kind, "高新区").await;
+    let member = user_with_token(addr, &admin, email, kind, Some(name)).await;
+    (admin, staff, member)
 }
 
 async fn search(addr: SocketAddr, query: &str, token: Option<&str>) -> Response {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
-    send(
-        addr,
-        "GET",
-        &format!("/api/v1/search?{query}"),
-        &headers,
-        None,
-    )
-    .await
+    call(addr, "GET", &format!("/api/v1/search?{query}"), token, None).await
 }
 
 #[tokio::test]
 async fn staff_only_needs_stay_out_of_hits_totals_and_facets() {
     each_backend("search::staff_only_needs_stay_out_of_hits_totals_and_facets", |db| async move {
-        let s = &db.store;
-        let a = org(s, "甲新能源科技有限公司", "enterprise").await;
-        org(s, "乙海工装备有限公司", "enterprise").await;
-        let owner = token(s, "a@example.com", Role::Enterprise, Some("甲新能源科技有限公司")).await;
-        let other = token(s, "b@example.com", Role::Enterprise, Some("乙海工装备有限公司")).await;
-        let staff = token(s, "s@example.com", Role::Staff, None).await;
-        need(s, a, "甲新能源科技有限公司", json!({"title": "动力电池热管理系统开发", "fields": ["new_energy"], "description": "电池包液冷板设计"})).await;
-        need(s, a, "甲新能源科技有限公司", json!({"title": "固态电池电解质保密攻关", "fields": ["new_materials"], "visibility": "staff_only"})).await;
-        let addr = qiao_tests::serve(&db).await;
+        let server = qiao_tests::serve(&db).await;
+        let addr = server.addr;
+        let (admin, staff, owner) = member_of(&server, "甲新能源科技有限公司", "enterprise", "a@example.com").await;
+        approved_org(addr, &staff, "乙海工装备有限公司", "enterprise", "高新区").await;
+        let other = user_with_token(addr, &admin, "b@example.com", "enterprise", Some("乙海工装备有限公司")).await;
+        need(addr, &owner, json!({"title": "动力电池热管理系统开发", "fields": ["new_energy"], "description": "电池包液冷板设计"})).await;
+        need(addr, &owner, json!({"title": "固态电池电解质保密攻关", "fields": ["new_materials"], "visibility": "staff_only"})).await;
         settle(addr).await;
         let q = format!("q={}&type=need", percent_encode("电池"));
         for t in [None, Some(other.as_str())] {
@@ -68,13 +66,11 @@ async fn staff_only_needs_stay_out_of_hits_totals_and_facets() {
 #[tokio::test]
 async fn changes_through_the_api_become_searchable() {
     each_backend("search::changes_through_the_api_become_searchable", |db| async move {
-        let s = &db.store;
-        org(s, "琴岛理工大学", "university").await;
-        let uni = token(s, "u@example.com", Role::University, Some("琴岛理工大学")).await;
-        let addr = qiao_tests::serve(&db).await;
-        let auth = format!("Bearer {uni}");
-        let body = json!({"title": "海工装备钛合金焊接工艺", "description": "Ti-6Al-4V 厚板窄间隙焊接"}).to_string();
-        let created = send(addr, "POST", "/api/v1/capabilities", &[("Authorization", &auth)], Some(body.as_bytes())).await;
+        let server = qiao_tests::serve(&db).await;
+        let addr = server.addr;
+        let (_, _, uni) = member_of(&server, "琴岛理工大学", "university", "u@example.com").await;
+        let body = json!({"title": "海工装备钛合金焊接工艺", "description": "Ti-6Al-4V 厚板窄间隙焊接"});
+        let created = call(addr, "POST", "/api/v1/capabilities", Some(&uni), Some(body)).await;
         assert_eq!(created.status, 201);
         let id = created.json()["id"].as_i64().unwrap();
         let q = format!("q={}", percent_encode("ti-6al-4v"));
@@ -83,7 +79,7 @@ async fn changes_through_the_api_become_searchable() {
             assert!(Instant::now() < deadline, "a new capability never became searchable");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let del = send(addr, "DELETE", &format!("/api/v1/capabilities/{id}"), &[("Authorization", &auth)], None).await;
+        let del = call(addr, "DELETE", &format!("/api/v1/capabilities/{id}"), Some(&uni), None).await;
         assert_eq!(del.status, 204);
         settle(addr).await;
         assert_eq!(search(addr, &q, None).await.json()["total"], 0, "deleted listings leave the index");
@@ -95,11 +91,17 @@ async fn changes_through_the_api_become_searchable() {
 #[tokio::test]
 async fn queries_are_validated_and_empty_lists_by_recency() {
     let db = TestDb::sqlite().await.unwrap();
-    let s = &db.store;
-    let a = org(s, "甲新能源科技有限公司", "enterprise").await;
-    need(s, a, "甲新能源科技有限公司", json!({"title": "第一条需求"})).await;
-    need(s, a, "甲新能源科技有限公司", json!({"title": "第二条需求"})).await;
-    let addr = qiao_tests::serve(&db).await;
+    let server = qiao_tests::serve(&db).await;
+    let addr = server.addr;
+    let (_, _, owner) = member_of(
+        &server,
+        "甲新能源科技有限公司",
+        "enterprise",
+        "a@example.com",
+    )
+    .await;
+    need(addr, &owner, json!({"title": "第一条需求"})).await;
+    need(addr, &owner, json!({"title": "第二条需求"})).await;
     settle(addr).await;
     let v = search(addr, "q=%20%20", None).await.json();
     assert_eq!(v["total"], 2);

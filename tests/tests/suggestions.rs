@@ -2,15 +2,11 @@
 //! what, staff decisions and their audit trail, rejected pairs staying out,
 //! and the plan-wide assignment within capacities.
 
-use qiao_core::record::{CapabilityRecord, ExternalId};
-use qiao_core::vocab::Role;
-use qiao_store::Store;
-use qiao_store::audit::Actor;
 use qiao_store::entities::{audit_log, project};
 use qiao_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use qiao_store::testkit::{TestDb, each_backend};
 use qiao_tests::{
-    Response, approved_org as org, need_of as need, send, settle, user_with_token as token,
+    Response, approved_org, call as call_at, capability_of, need_of, settle, user_with_token,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -33,16 +29,10 @@ struct World {
     caps: HashMap<&'static str, i64>,
 }
 
-async fn capability(store: &Store, org_id: i64, org_name: &str, v: Value) -> i64 {
-    let mut m = v.as_object().unwrap().clone();
-    m.insert("org_name".into(), json!(org_name));
-    m.insert("kind".into(), json!("team"));
-    let r = CapabilityRecord::from_map(&m, ExternalId::Optional).unwrap();
-    store
-        .create_capability(&r, org_id, &Actor::system("t"))
-        .await
-        .unwrap()
-        .id
+/// A team capability posted by a member of its organization.
+async fn capability(addr: SocketAddr, member: &str, mut v: Value) -> i64 {
+    v["kind"] = json!("team");
+    capability_of(addr, member, v).await
 }
 
 const THERMAL: &str = "动力电池热管理与液冷技术团队";
@@ -51,15 +41,28 @@ const ELECTROLYTE: &str = "固态电解质界面改性与材料制备";
 const WELDING: &str = "船舶焊接机器人与焊缝跟踪";
 
 async fn world(db: &TestDb) -> World {
-    let s = &db.store;
-    let ent_a = org(s, "甲新能源科技有限公司", "enterprise", "高新区").await;
-    let ent_b = org(s, "乙储能系统有限公司", "enterprise", "城阳区").await;
-    let uni = org(s, "琴岛理工大学", "university", "崂山区").await;
-    let other = org(s, "海滨材料研究所", "research_institute", "市南区").await;
+    let server = qiao_tests::serve(db).await;
+    let addr = server.addr;
+    let admin = server.first_admin("admin@example.com").await;
+    let staff = user_with_token(addr, &admin, "staff@example.com", "staff", None).await;
+    let org = |name: &'static str, kind: &'static str, region: &'static str| {
+        approved_org(addr, &staff, name, kind, region)
+    };
+    org("甲新能源科技有限公司", "enterprise", "高新区").await;
+    org("乙储能系统有限公司", "enterprise", "城阳区").await;
+    org("琴岛理工大学", "university", "崂山区").await;
+    org("海滨材料研究所", "research_institute", "市南区").await;
+    let user = |email: &'static str, role: &'static str, org: &'static str| {
+        user_with_token(addr, &admin, email, role, Some(org))
+    };
+    let ent_a = user("a@example.com", "enterprise", "甲新能源科技有限公司").await;
+    let ent_b = user("b@example.com", "enterprise", "乙储能系统有限公司").await;
+    let uni = user("u@example.com", "university", "琴岛理工大学").await;
+    let other_uni = user("m@example.com", "university", "海滨材料研究所").await;
     let mut caps = HashMap::new();
     caps.insert(
         THERMAL,
-        capability(s, uni, "琴岛理工大学", json!({"title": THERMAL,
+        capability(addr, &uni, json!({"title": THERMAL,
             "description": "研究动力电池热管理系统，液冷板流道设计，电池包温度均匀性控制，电池热管理仿真与试验。",
             "fields": ["new_energy"], "keywords": ["动力电池", "热管理", "液冷"], "trl": 5,
             "cooperation_modes": ["joint_development"], "capacity": 1})).await,
@@ -67,9 +70,8 @@ async fn world(db: &TestDb) -> World {
     caps.insert(
         WARNING,
         capability(
-            s,
-            uni,
-            "琴岛理工大学",
+            addr,
+            &uni,
             json!({"title": WARNING,
             "description": "动力电池热失控早期预警，电池包温度与气体监测，热管理与安全防护设计。",
             "fields": ["new_energy"], "keywords": ["动力电池", "热失控", "预警"], "trl": 6,
@@ -79,7 +81,7 @@ async fn world(db: &TestDb) -> World {
     );
     caps.insert(
         ELECTROLYTE,
-        capability(s, other, "海滨材料研究所", json!({"title": ELECTROLYTE,
+        capability(addr, &other_uni, json!({"title": ELECTROLYTE,
             "description": "固态电解质材料制备，硫化物与氧化物固态电解质界面改性，锂金属负极界面稳定。",
             "fields": ["new_materials", "new_energy"], "keywords": ["固态电解质", "界面改性"], "trl": 4,
             "cooperation_modes": ["joint_development"], "capacity": 3})).await,
@@ -87,9 +89,8 @@ async fn world(db: &TestDb) -> World {
     caps.insert(
         WELDING,
         capability(
-            s,
-            uni,
-            "琴岛理工大学",
+            addr,
+            &uni,
             json!({"title": WELDING,
             "description": "船舶分段焊接机器人，激光视觉焊缝跟踪，焊接工艺数据库。",
             "fields": ["marine_equipment"], "keywords": ["焊接机器人", "焊缝跟踪"], "trl": 7,
@@ -97,59 +98,51 @@ async fn world(db: &TestDb) -> World {
         )
         .await,
     );
-    World {
-        addr: qiao_tests::serve(db).await,
-        staff: token(s, "staff@example.com", Role::Staff, None).await,
-        ent_a: token(
-            s,
-            "a@example.com",
-            Role::Enterprise,
-            Some("甲新能源科技有限公司"),
-        )
-        .await,
-        ent_b: token(
-            s,
-            "b@example.com",
-            Role::Enterprise,
-            Some("乙储能系统有限公司"),
-        )
-        .await,
-        uni: token(s, "u@example.com", Role::University, Some("琴岛理工大学")).await,
-        other_uni: token(s, "m@example.com", Role::University, Some("海滨材料研究所")).await,
-        battery: need(
-            s,
-            ent_a,
-            "甲新能源科技有限公司",
-            json!({
+    let battery = need_of(
+        addr,
+        &ent_a,
+        json!({
             "title": "动力电池热管理系统开发",
             "description": "我公司需要开发动力电池包液冷热管理系统，控制电池温差，提高电池寿命。",
             "indicators": [{"name": "电池包最大温差", "target": "≤3℃"}],
             "fields": ["new_energy"], "keywords": ["动力电池", "热管理"],
             "cooperation_modes": ["joint_development"], "required_trl": 4}),
-        )
-        .await,
-        secret: need(
-            s,
-            ent_a,
-            "甲新能源科技有限公司",
-            json!({
+    )
+    .await;
+    let secret = need_of(
+        addr,
+        &ent_a,
+        json!({
             "title": "固态电解质界面改性攻关",
             "description": "固态电池的固态电解质与锂金属负极界面阻抗大，需要界面改性方案。",
             "fields": ["new_energy"], "keywords": ["固态电解质"],
             "cooperation_modes": ["joint_development"], "visibility": "staff_only"}),
-        )
-        .await,
-        battery_b: need(
-            s,
-            ent_b,
-            "乙储能系统有限公司",
-            json!({
+    )
+    .await;
+    let battery_b = need_of(
+        addr,
+        &ent_b,
+        json!({
             "title": "储能电池包热管理与热失控预警",
             "description": "储能电站电池包需要液冷热管理和热失控预警方案。",
             "fields": ["new_energy"], "keywords": ["热管理", "热失控"],
             "cooperation_modes": ["joint_development"]}),
-        )
-        .await,
+    )
+    .await;
+    // The analyzer's dictionary takes the listings' keywords (热管理 as one
+    // word) when a server opens its index, so suggestions are read from a
+    // server started after the listings exist, as after a restart.
+    let addr = qiao_tests::serve_another(db, "restarted").await.addr;
+    World {
+        addr,
+        battery,
+        secret,
+        battery_b,
+        staff,
+        ent_a,
+        ent_b,
+        uni,
+        other_uni,
         caps,
     }
 }
@@ -161,23 +154,7 @@ async fn call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> Response {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut headers = vec![];
-    if let Some(a) = &auth {
-        headers.push(("Authorization", a.as_str()));
-    }
-    let body = body.map(|b| b.to_string());
-    if body.is_some() {
-        headers.push(("Content-Type", "application/json"));
-    }
-    send(
-        w.addr,
-        method,
-        path,
-        &headers,
-        body.as_deref().map(str::as_bytes),
-    )
-    .await
+    call_at(w.addr, method, path, token, body).await
 }
 
 fn items(r: &Response) -> Vec<Value> {
@@ -315,17 +292,51 @@ async fn suggestions_are_explained_and_owners_see_only_what_staff_accepted() {
             assert_eq!(r.status, 200, "{r:?}");
             assert_eq!(r.json()["status"], "accepted");
             let project_id = r.json()["project_id"].as_i64().expect("a project");
+            let export = call(
+                &w,
+                "GET",
+                "/api/v1/export/projects?format=jsonl",
+                Some(&w.staff),
+                None,
+            )
+            .await;
+            assert_eq!(export.status, 200, "{export:?}");
+            let rows: Vec<Value> = export
+                .body
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            let p = &rows[0];
+            assert_eq!(
+                (&p["status"], &p["origin"], &p["plan_year"], &p["is_key"]),
+                (
+                    &json!("planned"),
+                    &json!("match"),
+                    &json!(2026),
+                    &json!("是")
+                )
+            );
+            assert_eq!(
+                (&p["title"], &p["enterprise"], &p["institution"]),
+                (
+                    &json!("动力电池热管理系统开发"),
+                    &json!("甲新能源科技有限公司"),
+                    &json!("琴岛理工大学")
+                )
+            );
+            // TODO(project-read-api): exports name a project's organizations,
+            // not its need and capability, and no route reads a project;
+            // until one does, this one assertion reads the database.
             let p = project::Entity::find_by_id(project_id)
                 .one(db.store.conn())
                 .await
                 .unwrap()
                 .unwrap();
             assert_eq!(
-                (p.status.as_str(), p.origin.as_str(), p.plan_year, p.is_key),
-                ("planned", "match", 2026, true)
+                (p.need_id, p.capability_id),
+                (Some(w.battery), Some(w.caps[THERMAL]))
             );
-            assert_eq!(p.need_id, Some(w.battery));
-            assert_eq!(p.capability_id, Some(w.caps[THERMAL]));
             assert_eq!(
                 call(&w, "POST", &accept, Some(&w.staff), Some(body))
                     .await
@@ -369,6 +380,8 @@ async fn suggestions_are_explained_and_owners_see_only_what_staff_accepted() {
             assert_eq!(titles(&own, "capability"), [ELECTROLYTE]);
 
             // Every decision is in the audit log with its actor.
+            // TODO(audit-read-api): the API exposes no audit log yet; until it
+            // does, this one assertion reads the database.
             let decisions = audit_log::Entity::find()
                 .filter(audit_log::Column::EntityType.eq("match_suggestion"))
                 .filter(audit_log::Column::Action.eq("decide"))

@@ -6,9 +6,9 @@ use crate::policy::{Action, Resource, authorize};
 use crate::{App, AuthMethod, Error, Principal, Result};
 use chrono::{DateTime, Utc};
 use qiao_core::Actor;
-use qiao_core::vocab::Role;
+use qiao_core::vocab::{Role, Vocabulary};
 use qiao_store::entities::{api_token, user};
-use qiao_store::users::{NewUser, UserChange};
+use qiao_store::users::{Join, NewUser, UserChange};
 
 /// A user account as the use cases return it (never the password hash).
 #[derive(Debug, Clone)]
@@ -18,6 +18,8 @@ pub struct Account {
     pub display_name: String,
     pub role: String,
     pub org_id: Option<i64>,
+    /// Decides membership requests to the organization (with staff).
+    pub org_admin: bool,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
@@ -31,6 +33,7 @@ impl From<user::Model> for Account {
             display_name: u.display_name,
             role: u.role,
             org_id: u.org_id,
+            org_admin: u.org_admin,
             disabled: u.disabled,
             created_at: u.created_at,
             last_login_at: u.last_login_at,
@@ -84,6 +87,32 @@ impl Default for SessionPolicy {
     }
 }
 
+impl SessionPolicy {
+    /// The defaults, overridden by `QIAO_SESSION_IDLE_MINUTES` and
+    /// `QIAO_SESSION_MAX_HOURS`; a value that is not a positive number keeps
+    /// the default and is logged, so a typo cannot make sessions eternal.
+    pub fn from_env() -> Self {
+        let mut policy = Self::default();
+        let read = |key: &str| -> Option<i64> {
+            let v = std::env::var(key).ok()?;
+            match v.trim().parse::<i64>() {
+                Ok(n) if n > 0 && n <= 100_000 => Some(n),
+                _ => {
+                    tracing::error!("{key}={v:?} ignored: expected a positive whole number");
+                    None
+                }
+            }
+        };
+        if let Some(m) = read("QIAO_SESSION_IDLE_MINUTES") {
+            policy.idle = chrono::Duration::minutes(m);
+        }
+        if let Some(h) = read("QIAO_SESSION_MAX_HOURS") {
+            policy.absolute = chrono::Duration::hours(h);
+        }
+        policy
+    }
+}
+
 /// A new web session: the cookie's secret and the CSRF token writes must carry.
 pub struct NewSession {
     pub account: Account,
@@ -104,20 +133,32 @@ fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(anyhow::anyhow!("{e}"))
 }
 
-/// Hashes off the async threads: argon2 takes tens of milliseconds on purpose.
+/// Password hashes computed at once. Argon2 is slow and memory-hard on
+/// purpose; without a bound a flood of logins would take every core and
+/// every blocking thread, and a valid login would wait behind it.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// How long a login waits for a hashing slot before the server says it is busy.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs an argon2 computation off the async threads, within the bound.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    let _permit = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
+        .await
+        .map_err(|_| Error::Unavailable("too many sign-ins at once; try again shortly".into()))?
+        .map_err(internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(internal)
+}
+
 async fn hash_password(password: &str) -> Result<String> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || credentials::hash_password(&password))
-        .await
-        .map_err(internal)?
+    hashing(move || credentials::hash_password(&password))
+        .await?
         .map_err(internal)
 }
 
 async fn verify_password(password: &str, hash: String) -> Result<bool> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || credentials::verify_password(&password, &hash))
-        .await
-        .map_err(internal)
+    hashing(move || credentials::verify_password(&password, &hash)).await
 }
 
 impl App {
@@ -156,6 +197,9 @@ impl App {
         dummy_hash: &str,
         lifetime: chrono::Duration,
     ) -> Result<Option<NewSession>> {
+        if password.chars().count() > credentials::MAX_PASSWORD_CHARS {
+            return Ok(None);
+        }
         let user = self.store().user_by_email(email).await.ok().flatten();
         let hash = user
             .as_ref()
@@ -206,19 +250,34 @@ impl App {
             ));
         }
         let actor = Actor::system(&format!("register:{}", input.email.trim().to_lowercase()));
-        let id = self.create_account(input, actor).await?;
+        // Naming an existing organization asks to join it; it does not make you a member.
+        let id = self.create_account(input, actor, Join::Request).await?;
         self.account(id).await
     }
 
     /// An account created by an administrator.
     pub async fn create_user(&self, who: &Principal, input: AccountInput<'_>) -> Result<Account> {
-        authorize(who, Resource::User { id: 0 }, Action::Create)?;
-        let id = self.create_account(input, who.actor()).await?;
+        authorize(
+            who,
+            Resource::User {
+                id: 0,
+                role: input.role,
+            },
+            Action::Create,
+        )?;
+        let id = self
+            .create_account(input, who.actor(), Join::Direct)
+            .await?;
         self.account(id).await
     }
 
     /// Shared by admin creation and self-registration.
-    async fn create_account(&self, input: AccountInput<'_>, actor: Actor) -> Result<i64> {
+    async fn create_account(
+        &self,
+        input: AccountInput<'_>,
+        actor: Actor,
+        join: Join,
+    ) -> Result<i64> {
         qiao_store::users::normalize_email(input.email)
             .map_err(|e| Error::field("email", e.to_string()))?;
         credentials::check_password(input.password).map_err(|e| Error::field("password", e))?;
@@ -254,6 +313,7 @@ impl App {
                     role,
                     org_name: org,
                     password_hash: hash,
+                    join,
                 },
                 &actor,
             )
@@ -330,6 +390,20 @@ impl App {
         }
     }
 
+    /// An operator's account, as `qiao user create` makes it (no policy check:
+    /// whoever runs the operator's command or test already owns the server).
+    pub async fn create_operator_account(
+        &self,
+        email: &str,
+        password: &str,
+        role: Role,
+        org: Option<&str>,
+    ) -> anyhow::Result<i64> {
+        let (id, _) =
+            create_operator_account(self.store(), email, password, role, org, None).await?;
+        Ok(id)
+    }
+
     /// A page of users (staff).
     pub async fn users(
         &self,
@@ -340,16 +414,27 @@ impl App {
         if !who.is_staff() {
             return Err(Error::Forbidden);
         }
+        if !(1..=crate::limits::MAX_LIMIT).contains(&limit) {
+            return Err(Error::field("limit", "must be between 1 and 100"));
+        }
+        if offset > crate::limits::MAX_OFFSET {
+            return Err(Error::field(
+                "offset",
+                format!("must be at most {}", crate::limits::MAX_OFFSET),
+            ));
+        }
         let (users, total) = self.store().list_users(limit, offset).await?;
         Ok((users.into_iter().map(Account::from).collect(), total))
     }
 
     /// One user; others' accounts are absent to those who may not read them.
     pub async fn user(&self, who: &Principal, id: i64) -> Result<Account> {
-        if authorize(who, Resource::User { id }, Action::Read).is_err() {
+        let account = self.account(id).await?;
+        let role = Role::from_code(&account.role).unwrap_or(Role::Enterprise);
+        if authorize(who, Resource::User { id, role }, Action::Read).is_err() {
             return Err(Error::NotFound);
         }
-        self.account(id).await
+        Ok(account)
     }
 
     /// Admins change anything here; staff only enable or disable.
@@ -367,7 +452,20 @@ impl App {
         } else {
             Action::Update
         };
-        authorize(who, Resource::User { id }, action)?;
+        if !who.is_staff() {
+            // Only staff and admins manage accounts; others learn nothing about which exist.
+            return Err(Error::Forbidden);
+        }
+        let target = self.account(id).await?;
+        let target_role = Role::from_code(&target.role).unwrap_or(Role::Enterprise);
+        authorize(
+            who,
+            Resource::User {
+                id,
+                role: target_role,
+            },
+            action,
+        )?;
         if who.id == id && disabled == Some(true) {
             return Err(Error::field(
                 "disabled",
@@ -437,6 +535,7 @@ pub async fn create_operator_account(
                 role,
                 org_name: org,
                 password_hash: hash,
+                join: Join::Direct,
             },
             &Actor::system("cli"),
         )

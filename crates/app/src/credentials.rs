@@ -9,6 +9,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longer passwords are refused: hashing a megabyte would be a cheap way to burn the server's time.
+pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// The most common passwords (and their Chinese-keyboard favourites) that are refused outright.
 const COMMON_PASSWORDS: &[&str] = &[
@@ -43,6 +45,11 @@ pub fn check_password(password: &str) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(format!(
             "a password needs at least {MIN_PASSWORD_CHARS} characters"
+        ));
+    }
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(format!(
+            "a password has at most {MAX_PASSWORD_CHARS} characters"
         ));
     }
     let lower = password.to_lowercase();

@@ -8,7 +8,7 @@ use qiao_core::Actor;
 use qiao_core::vocab::{OrgKind, Role, Vocabulary};
 use qiao_store::Store;
 use qiao_store::audit::Entry;
-use qiao_store::users::NewUser;
+use qiao_store::users::{Join, NewUser};
 
 /// Demo accounts, one per role. The password is printed by `qiao demo`.
 pub const DEMO_PASSWORD: &str = "qiao-demo-2026";
@@ -50,6 +50,7 @@ async fn create_demo_users(store: &Store) -> anyhow::Result<()> {
                     role: *role,
                     org_name: org.as_deref(),
                     password_hash: hash.clone(),
+                    join: Join::Direct,
                 },
                 &Actor::system("demo-seed"),
             )

@@ -1,12 +1,14 @@
 //! Needs and capabilities: the two kinds of listing share one implementation
 //! of reading (through the visibility rule) and writing (through the policy).
 
+use crate::limits::{Listed, check_list};
 use crate::policy::{Action, Resource, authorize};
 use crate::{App, Error, Principal, Viewer};
 use qiao_core::Actor;
 use qiao_core::Scope;
 use qiao_core::record::{CapabilityRecord, ExternalId, FieldError, NeedRecord, without_nulls};
 use qiao_core::stored::{ListQuery, Page, Stored};
+use qiao_core::vocab::Role;
 use qiao_store::{Store, StoreError};
 use serde_json::{Map, Value, json};
 
@@ -16,6 +18,10 @@ pub trait Listing: Sized + Clone {
     fn from_map(m: &Map<String, Value>) -> Result<Self, Vec<FieldError>>;
     fn to_map(&self) -> Map<String, Value>;
     fn org_name(&self) -> &str;
+    /// Which filters apply to this kind's lists.
+    const LISTED: Listed;
+    /// The role whose organizations own this kind of listing.
+    const OWNER_ROLE: Role;
     fn resource(org_id: i64) -> Resource;
     async fn get(store: &Store, id: i64, scope: Scope) -> Result<Option<Stored<Self>>, StoreError>;
     async fn list(
@@ -40,97 +46,86 @@ pub trait Listing: Sized + Clone {
     async fn delete(store: &Store, id: i64, actor: &Actor) -> Result<(), StoreError>;
 }
 
-impl Listing for NeedRecord {
-    fn from_map(m: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
-        NeedRecord::from_map(m, ExternalId::Optional)
-    }
-    fn to_map(&self) -> Map<String, Value> {
-        NeedRecord::to_map(self)
-    }
-    fn org_name(&self) -> &str {
-        &self.org_name
-    }
-    fn resource(org_id: i64) -> Resource {
-        Resource::Need { org_id }
-    }
-    async fn get(store: &Store, id: i64, scope: Scope) -> Result<Option<Stored<Self>>, StoreError> {
-        store.get_need(id, scope).await
-    }
-    async fn list(
-        store: &Store,
-        scope: Scope,
-        q: &ListQuery,
-    ) -> Result<Page<Stored<Self>>, StoreError> {
-        store.list_needs(scope, q).await
-    }
-    async fn create(
-        store: &Store,
-        r: &Self,
-        org: i64,
-        actor: &Actor,
-    ) -> Result<Stored<Self>, StoreError> {
-        store.create_need(r, org, actor).await
-    }
-    async fn update(
-        store: &Store,
-        id: i64,
-        r: &Self,
-        org: i64,
-        v: Option<i32>,
-        actor: &Actor,
-    ) -> Result<Stored<Self>, StoreError> {
-        store.update_need(id, r, org, v, actor).await
-    }
-    async fn delete(store: &Store, id: i64, actor: &Actor) -> Result<(), StoreError> {
-        store.delete_need(id, actor).await
-    }
+/// The two implementations differ only in names.
+macro_rules! listing {
+    ($Record:ty, $listed:expr, $role:expr, $resource:ident,
+     $get:ident, $list:ident, $create:ident, $update:ident, $delete:ident) => {
+        impl Listing for $Record {
+            const LISTED: Listed = $listed;
+            const OWNER_ROLE: Role = $role;
+            fn from_map(m: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
+                <$Record>::from_map(m, ExternalId::Optional)
+            }
+            fn to_map(&self) -> Map<String, Value> {
+                <$Record>::to_map(self)
+            }
+            fn org_name(&self) -> &str {
+                &self.org_name
+            }
+            fn resource(org_id: i64) -> Resource {
+                Resource::$resource { org_id }
+            }
+            async fn get(
+                store: &Store,
+                id: i64,
+                scope: Scope,
+            ) -> Result<Option<Stored<Self>>, StoreError> {
+                store.$get(id, scope).await
+            }
+            async fn list(
+                store: &Store,
+                scope: Scope,
+                q: &ListQuery,
+            ) -> Result<Page<Stored<Self>>, StoreError> {
+                store.$list(scope, q).await
+            }
+            async fn create(
+                store: &Store,
+                r: &Self,
+                org: i64,
+                actor: &Actor,
+            ) -> Result<Stored<Self>, StoreError> {
+                store.$create(r, org, actor).await
+            }
+            async fn update(
+                store: &Store,
+                id: i64,
+                r: &Self,
+                org: i64,
+                v: Option<i32>,
+                actor: &Actor,
+            ) -> Result<Stored<Self>, StoreError> {
+                store.$update(id, r, org, v, actor).await
+            }
+            async fn delete(store: &Store, id: i64, actor: &Actor) -> Result<(), StoreError> {
+                store.$delete(id, actor).await
+            }
+        }
+    };
 }
 
-impl Listing for CapabilityRecord {
-    fn from_map(m: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
-        CapabilityRecord::from_map(m, ExternalId::Optional)
-    }
-    fn to_map(&self) -> Map<String, Value> {
-        CapabilityRecord::to_map(self)
-    }
-    fn org_name(&self) -> &str {
-        &self.org_name
-    }
-    fn resource(org_id: i64) -> Resource {
-        Resource::Capability { org_id }
-    }
-    async fn get(store: &Store, id: i64, scope: Scope) -> Result<Option<Stored<Self>>, StoreError> {
-        store.get_capability(id, scope).await
-    }
-    async fn list(
-        store: &Store,
-        scope: Scope,
-        q: &ListQuery,
-    ) -> Result<Page<Stored<Self>>, StoreError> {
-        store.list_capabilities(scope, q).await
-    }
-    async fn create(
-        store: &Store,
-        r: &Self,
-        org: i64,
-        actor: &Actor,
-    ) -> Result<Stored<Self>, StoreError> {
-        store.create_capability(r, org, actor).await
-    }
-    async fn update(
-        store: &Store,
-        id: i64,
-        r: &Self,
-        org: i64,
-        v: Option<i32>,
-        actor: &Actor,
-    ) -> Result<Stored<Self>, StoreError> {
-        store.update_capability(id, r, org, v, actor).await
-    }
-    async fn delete(store: &Store, id: i64, actor: &Actor) -> Result<(), StoreError> {
-        store.delete_capability(id, actor).await
-    }
-}
+listing!(
+    NeedRecord,
+    Listed::Needs,
+    Role::Enterprise,
+    Need,
+    get_need,
+    list_needs,
+    create_need,
+    update_need,
+    delete_need
+);
+listing!(
+    CapabilityRecord,
+    Listed::Capabilities,
+    Role::University,
+    Capability,
+    get_capability,
+    list_capabilities,
+    create_capability,
+    update_capability,
+    delete_capability
+);
 
 /// The JSON of a stored listing: its record plus bookkeeping.
 pub fn listing_json<R: Listing>(s: &Stored<R>) -> Value {
@@ -166,12 +161,15 @@ fn take_version(body: &mut Map<String, Value>) -> Result<Option<i32>, Error> {
     }
 }
 
-/// The organization a listing belongs to: the member's own, or for staff the one named.
-async fn owner_org(app: &App, who: &Principal, org_name: &str) -> Result<i64, Error> {
+/// The organization a listing belongs to: the member's own, or for staff the
+/// one named — which must be of the kind that owns such listings (needs
+/// belong to enterprises, capabilities to universities and institutes).
+async fn owner_org<R: Listing>(app: &App, who: &Principal, org_name: &str) -> Result<i64, Error> {
     if !who.is_staff() {
         return who.org_id.ok_or(Error::Forbidden);
     }
-    app.store()
+    let id = app
+        .store()
         .organization_id_by_name(org_name)
         .await?
         .ok_or_else(|| {
@@ -179,7 +177,15 @@ async fn owner_org(app: &App, who: &Principal, org_name: &str) -> Result<i64, Er
                 "org_name",
                 format!("no organization is named \"{org_name}\""),
             )
-        })
+        })?;
+    let org = app.store().get_organization(id, Scope::All).await?;
+    if org.is_some_and(|o| !R::OWNER_ROLE.fits(o.record.kind)) {
+        return Err(field_error(
+            "org_name",
+            format!("\"{org_name}\" is not the kind of organization that posts these listings"),
+        ));
+    }
+    Ok(id)
 }
 
 async fn org_name_of(app: &App, org_id: i64) -> Result<String, Error> {
@@ -192,7 +198,9 @@ async fn org_name_of(app: &App, org_id: i64) -> Result<String, Error> {
 }
 
 pub async fn list<R: Listing>(app: &App, viewer: &Viewer, q: &ListQuery) -> Result<Value, Error> {
-    let page = R::list(app.store(), viewer.scope(), q).await?;
+    let mut q = q.clone();
+    check_list(R::LISTED, &mut q)?;
+    let page = R::list(app.store(), viewer.scope(), &q).await?;
     Ok(json!({
         "total": page.total,
         "limit": q.limit,
@@ -229,7 +237,7 @@ pub async fn create<R: Listing>(
         body.insert("org_name".into(), json!(own));
     }
     let record = R::from_map(&body).map_err(Error::Invalid)?;
-    let org_id = owner_org(app, &who, record.org_name()).await?;
+    let org_id = owner_org::<R>(app, &who, record.org_name()).await?;
     authorize(&who, R::resource(org_id), Action::Create)?;
     let saved = R::create(app.store(), &record, org_id, &who.actor()).await?;
     Ok(listing_json(&saved))
@@ -254,7 +262,7 @@ pub async fn update<R: Listing>(
     let org_id = if record.org_name() == existing.record.org_name() {
         existing.org_id
     } else if who.is_staff() {
-        owner_org(app, &who, record.org_name()).await?
+        owner_org::<R>(app, &who, record.org_name()).await?
     } else {
         return Err(Error::Forbidden);
     };

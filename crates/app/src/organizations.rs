@@ -49,7 +49,9 @@ impl App {
         viewer: &Viewer,
         q: &ListQuery,
     ) -> Result<qiao_core::stored::Page<StoredOrg>> {
-        Ok(self.store().list_organizations(viewer.scope(), q).await?)
+        let mut q = q.clone();
+        crate::limits::check_list(crate::limits::Listed::Organizations, &mut q)?;
+        Ok(self.store().list_organizations(viewer.scope(), &q).await?)
     }
 
     pub async fn organization(&self, viewer: &Viewer, id: i64) -> Result<StoredOrg> {

@@ -18,6 +18,8 @@ pub struct Principal {
     pub email: String,
     pub role: Role,
     pub org_id: Option<i64>,
+    /// The organization's admin member: decides who may join it.
+    pub org_admin: bool,
     pub method: AuthMethod,
 }
 
@@ -32,6 +34,7 @@ impl Principal {
             email: account.email.clone(),
             role: Role::from_code(&account.role)?,
             org_id: account.org_id,
+            org_admin: account.org_admin && account.org_id.is_some(),
             method,
         })
     }

@@ -321,6 +321,9 @@ impl App {
         if per_university == Some(0) {
             return Err(Error::field("per_university", "must be at least 1"));
         }
+        if let Some(ids) = &need_ids {
+            crate::limits::check_ids("need_ids", ids)?;
+        }
         let selection = NeedSelection {
             need_ids,
             key_projects,
@@ -343,6 +346,7 @@ impl App {
     pub async fn set_key_needs(&self, who: &Principal, year: i32, ids: &[i64]) -> Result<Vec<i64>> {
         authorize(who, Resource::Bureau, Action::Update)?;
         check_year(year)?;
+        crate::limits::check_ids("need_ids", ids)?;
         Ok(self.store().set_key_needs(year, ids, &who.actor()).await?)
     }
 }

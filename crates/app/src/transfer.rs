@@ -59,7 +59,9 @@ impl From<ImportError> for ImportFailure {
     }
 }
 
-/// Drops unknown columns, reporting each once with the first line it was seen on.
+/// Drops unknown columns and reports them in one error: the first line one
+/// was seen on, how many there are, a few of their names and the known
+/// columns — never a list as long as the file is wide.
 fn strip_unknown(rows: &mut [Row], columns: &[Column], errors: &mut Vec<RowError>) {
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
     for row in rows.iter_mut() {
@@ -72,17 +74,26 @@ fn strip_unknown(rows: &mut [Row], columns: &[Column], errors: &mut Vec<RowError
             }
         });
     }
-    for (key, line) in unknown {
-        let known: Vec<&str> = columns.iter().map(|c| c.key).collect();
-        errors.push(RowError {
-            line,
-            field: key.clone(),
-            message: format!(
-                "unknown column \"{key}\"; known columns: {}",
-                known.join(", ")
-            ),
-        });
-    }
+    let Some(line) = unknown.values().min().copied() else {
+        return;
+    };
+    let names: Vec<&String> = unknown.keys().collect();
+    let known: Vec<&str> = columns.iter().map(|c| c.key).collect();
+    let field = if names.len() == 1 {
+        names[0].clone()
+    } else {
+        "columns".to_string()
+    };
+    errors.push(RowError {
+        line,
+        field,
+        message: format!(
+            "{} unknown column(s): {}; known columns: {}",
+            names.len(),
+            qiao_tabular::short_list(&names, 5),
+            known.join(", ")
+        ),
+    });
 }
 
 fn validate<R>(

@@ -12,6 +12,7 @@ pub mod money;
 pub mod record;
 pub mod region;
 pub mod stored;
+pub mod text;
 pub mod trl;
 pub mod vocab;
 

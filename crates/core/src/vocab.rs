@@ -294,6 +294,17 @@ impl Role {
     pub fn needs_organization(self) -> bool {
         matches!(self, Self::Enterprise | Self::University)
     }
+
+    /// Whether a user of this role may belong to an organization of `kind`:
+    /// enterprise users to enterprises and service agencies, university users
+    /// to universities and institutes.
+    pub fn fits(self, kind: OrgKind) -> bool {
+        match self {
+            Self::Enterprise => !kind.is_academic(),
+            Self::University => kind.is_academic(),
+            Self::Staff | Self::Admin => false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@ use crate::error;
 use crate::routes;
 use crate::server::AppState;
 use axum::Router;
-use routes::{account, listings, organizations, search, suggestions, system, transfer, users};
+use routes::{
+    account, listings, membership, organizations, search, suggestions, system, transfer, users,
+};
 use utoipa::OpenApi;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -70,6 +72,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             organizations::delete_organization
         ))
         .routes(routes!(organizations::review_organization))
+        .routes(routes!(membership::request_membership))
+        .routes(routes!(membership::list_membership_requests))
+        .routes(routes!(membership::approve_membership))
+        .routes(routes!(membership::refuse_membership))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::get_user, users::patch_user))
         .routes(routes!(search::search))

@@ -7,6 +7,8 @@ use crate::server::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use qiao_app::{AuthMethod, Principal};
 
 pub const SESSION_COOKIE: &str = "qiao_session";
@@ -29,15 +31,20 @@ impl std::ops::Deref for Viewer {
     }
 }
 
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+/// The session cookie: HTTP-only, same-site lax, for the whole site, and
+/// Secure over HTTPS. An empty secret with a zero lifetime ends the session.
+pub fn session_cookie(secret: String, lifetime: chrono::Duration, secure: bool) -> Cookie<'static> {
+    // A negative lifetime expires the cookie at once, like zero.
+    let max_age = lifetime.to_std().unwrap_or_default();
+    Cookie::build((SESSION_COOKIE, secret))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        // std's Duration converts to the cookie crate's `time::Duration`;
+        // chrono's durations (at most i64::MAX s) always fit.
+        .max_age(max_age.try_into().expect("a session lifetime fits"))
+        .build()
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -70,7 +77,8 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Viewer, AppError> {
             .map(|p| Viewer(qiao_app::Viewer(Some(p))))
             .ok_or(AppError::Unauthenticated);
     }
-    let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let Some(secret) = jar.get(SESSION_COOKIE).map(Cookie::value) else {
         return Ok(Viewer(qiao_app::Viewer(None)));
     };
     let principal = state
@@ -97,4 +105,62 @@ pub fn is_https(headers: &HeaderMap) -> bool {
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn attributes(cookie: &Cookie<'_>) -> Vec<String> {
+        let mut parts: Vec<String> = cookie.to_string().split("; ").map(String::from).collect();
+        parts.sort();
+        parts
+    }
+
+    #[test]
+    fn the_session_cookie_keeps_its_attributes() {
+        let week = chrono::Duration::days(7);
+        let plain = session_cookie("ab12".into(), week, false);
+        assert_eq!(
+            attributes(&plain),
+            [
+                "HttpOnly",
+                "Max-Age=604800",
+                "Path=/",
+                "SameSite=Lax",
+                "qiao_session=ab12"
+            ]
+        );
+        let secure = session_cookie("ab12".into(), week, true);
+        assert!(attributes(&secure).contains(&"Secure".to_string()));
+        let ended = session_cookie(String::new(), chrono::Duration::zero(), false);
+        assert_eq!(
+            attributes(&ended),
+            [
+                "HttpOnly",
+                "Max-Age=0",
+                "Path=/",
+                "SameSite=Lax",
+                "qiao_session="
+            ]
+        );
+    }
+
+    #[test]
+    fn the_session_is_read_among_other_cookies() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("theme=dark"));
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("lang=zh;  qiao_session=ab12 ; x=1"),
+        );
+        let jar = CookieJar::from_headers(&headers);
+        assert_eq!(jar.get(SESSION_COOKIE).map(Cookie::value), Some("ab12"));
+        assert!(
+            CookieJar::from_headers(&HeaderMap::new())
+                .get(SESSION_COOKIE)
+                .is_none()
+        );
+    }
 }

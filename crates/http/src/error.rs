@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use qiao_core::record::FieldError;
 use serde::Serialize;
-use serde_json::json;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,18 +55,19 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn body(&self, zh: bool) -> serde_json::Value {
+    pub fn body(&self, zh: bool) -> ProblemDoc {
         let pick = |pair: &(String, String)| if zh { pair.1.clone() } else { pair.0.clone() };
-        let mut body = json!({
-            "type": format!("/problems/{}", self.kind),
-            "title": if zh { self.title.1 } else { self.title.0 },
-            "status": self.status.as_u16(),
-            "detail": pick(&self.detail),
+        let errors = self.errors.iter().map(|e| FieldErrorDoc {
+            field: e.field.clone(),
+            message: e.message.clone(),
         });
-        if !self.errors.is_empty() {
-            body["errors"] = json!(self.errors);
+        ProblemDoc {
+            kind: format!("/problems/{}", self.kind),
+            title: (if zh { self.title.1 } else { self.title.0 }).to_string(),
+            status: self.status.as_u16(),
+            detail: pick(&self.detail),
+            errors: (!self.errors.is_empty()).then(|| errors.collect()),
         }
-        body
     }
 }
 
@@ -294,8 +294,8 @@ pub async fn localize(req: axum::extract::Request, next: axum::middleware::Next)
     Response::from_parts(parts, axum::body::Body::from(body))
 }
 
-/// The problem document, for the OpenAPI description.
-#[derive(Serialize, utoipa::ToSchema)]
+/// A problem document (RFC 9457), as every error is answered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProblemDoc {
     /// Stable problem type, e.g. `/problems/validation-failed`.
     #[serde(rename = "type")]
@@ -303,11 +303,13 @@ pub struct ProblemDoc {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Per-field problems of a validation failure.
+    /// Per-field problems of a validation failure (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub errors: Option<Vec<FieldErrorDoc>>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldErrorDoc {
     pub field: String,
     pub message: String,

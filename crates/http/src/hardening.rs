@@ -197,13 +197,15 @@ pub fn apply<S: Clone + Send + Sync + 'static>(
 
 /// An RFC 9457 problem document (`application/problem+json`).
 pub fn problem_response(status: StatusCode, type_: &str, title: &str, detail: &str) -> Response {
-    let body = serde_json::json!({ "type": type_, "title": title, "status": status.as_u16(), "detail": detail });
-    (
-        status,
-        [(header::CONTENT_TYPE, PROBLEM_JSON)],
-        body.to_string(),
-    )
-        .into_response()
+    let body = crate::error::ProblemDoc {
+        kind: type_.into(),
+        title: title.into(),
+        status: status.as_u16(),
+        detail: detail.into(),
+        errors: None,
+    };
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
 }
 
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
@@ -526,7 +528,9 @@ mod tests {
         assert_eq!(r.status(), StatusCode::OK);
     }
 
-    #[tokio::test]
+    // Paused clock: tokio advances it only when every task waits, so the
+    // timeout and the slow handler fire in their order, however busy the machine.
+    #[tokio::test(start_paused = true)]
     async fn slow_requests_time_out_with_a_problem() {
         let config = HardeningConfig {
             request_timeout: Duration::from_millis(50),
@@ -542,7 +546,9 @@ mod tests {
         assert_eq!(r.status(), StatusCode::OK);
     }
 
-    #[tokio::test]
+    // Paused clock: the busy request runs until it waits in its handler (its
+    // permit taken) before the clock reaches the second request.
+    #[tokio::test(start_paused = true)]
     async fn too_many_requests_at_once_are_refused() {
         let config = HardeningConfig {
             max_concurrent: 1,

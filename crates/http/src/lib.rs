@@ -14,6 +14,7 @@ mod metrics;
 mod pages;
 mod routes;
 mod server;
+mod views;
 
 pub use api::api;
 pub use server::{AppState, listen, router, serve, serve_on};

@@ -1,7 +1,7 @@
 //! Login throttling, in memory, per account and per client address.
 //!
 //! Each key gets a few free failures; every further failure locks it for an
-//! exponentially growing time (1 s, 2 s, 4 s, … up to 15 min by default). The
+//! exponentially growing time (1 s, 2 s, 4 s, … up to 5 min by default). The
 //! account limit stops guessing one account's password from many addresses;
 //! the address limit stops trying one password against many accounts.
 //!
@@ -50,7 +50,8 @@ impl Default for LimitPolicy {
             free_failures_per_account: 5,
             free_failures_per_ip: 20,
             base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(15 * 60),
+            // Longer lock-outs mostly punish the victim of a flood, not the attacker.
+            max_delay: Duration::from_secs(5 * 60),
             forget_after: Duration::from_secs(60 * 60),
         }
     }
@@ -194,6 +195,7 @@ impl LoginLimiter {
     }
 
     /// Err(wait) when this account or this IP is currently locked out.
+    #[cfg(test)]
     pub fn check(&self, ip: IpAddr, account: &str, now: Instant) -> Result<(), Duration> {
         let state = self.lock();
         let by_account = state.accounts.wait(&account_key(account), now);
@@ -204,6 +206,29 @@ impl LoginLimiter {
         }
     }
 
+    /// Starts a login attempt: Err(wait) when locked out, else the attempt is
+    /// counted as a failure at once, under the same lock, so a burst of
+    /// concurrent guesses cannot all pass the check before any is recorded.
+    /// A correct password then takes the count back with [`Self::record_success`].
+    pub fn attempt(&self, ip: IpAddr, account: &str, now: Instant) -> Result<(), Duration> {
+        let policy = &self.policy;
+        let mut state = self.lock();
+        let key = account_key(account);
+        let by_account = state.accounts.wait(&key, now);
+        let by_ip = state.ips.wait(&ip_key(ip), now);
+        if let Some(wait) = by_account.max(by_ip) {
+            return Err(wait);
+        }
+        state
+            .accounts
+            .fail(key, now, policy.free_failures_per_account, policy);
+        state
+            .ips
+            .fail(ip_key(ip), now, policy.free_failures_per_ip, policy);
+        Ok(())
+    }
+
+    #[cfg(test)]
     pub fn record_failure(&self, ip: IpAddr, account: &str, now: Instant) {
         let policy = &self.policy;
         let mut state = self.lock();
@@ -218,10 +243,15 @@ impl LoginLimiter {
             .fail(ip_key(ip), now, policy.free_failures_per_ip, policy);
     }
 
-    /// Clears the account's failures. The address keeps its count: one
-    /// correct password must not reset a spray across many accounts.
-    pub fn record_success(&self, _ip: IpAddr, account: &str) {
-        self.lock().accounts.map.remove(&account_key(account));
+    /// Clears the account's failures and takes back the one failure
+    /// [`Self::attempt`] counted for the address. The address keeps its other
+    /// failures: one correct password must not reset a spray across many accounts.
+    pub fn record_success(&self, ip: IpAddr, account: &str) {
+        let mut state = self.lock();
+        state.accounts.map.remove(&account_key(account));
+        if let Some(e) = state.ips.map.get_mut(&ip_key(ip)) {
+            e.failures = e.failures.saturating_sub(1);
+        }
     }
 
     /// The maps hold plain counters; a panic elsewhere leaves them consistent.
@@ -262,7 +292,7 @@ mod tests {
             limiter.record_failure(ip(1), "a@x.cn", now);
             let wait = limiter.check(ip(1), "a@x.cn", now).unwrap_err();
             expected.push(wait);
-            assert_eq!(wait, (S * 2u32.pow(n)).min(Duration::from_secs(900)));
+            assert_eq!(wait, (S * 2u32.pow(n)).min(Duration::from_secs(300)));
             // Just before the end still locked; at the end free again.
             assert!(
                 limiter
@@ -273,7 +303,7 @@ mod tests {
             assert_eq!(limiter.check(ip(1), "a@x.cn", now), Ok(()));
         }
         assert_eq!(&expected[..4], &[S, 2 * S, 4 * S, 8 * S]);
-        assert_eq!(expected.last(), Some(&Duration::from_secs(15 * 60)));
+        assert_eq!(expected.last(), Some(&Duration::from_secs(5 * 60)));
     }
 
     #[test]
@@ -291,11 +321,45 @@ mod tests {
             limiter.record_failure(ip(1), "a@x.cn", now);
         }
         assert_eq!(limiter.check(ip(1), "a@x.cn", now), Ok(()));
-        // The IP has 11 failures on record: 9 more free, then locked.
-        for i in 0..10 {
+        // The IP has 10 failures on record (the success took back the one
+        // its attempt counted): 10 more free, then locked.
+        for i in 0..11 {
             limiter.record_failure(ip(1), &format!("user{i}@x.cn"), now);
         }
         assert_eq!(limiter.check(ip(1), "fresh@x.cn", now), Err(S));
+    }
+
+    #[test]
+    fn concurrent_attempts_cannot_all_pass_the_check() {
+        let limiter = std::sync::Arc::new(LoginLimiter::new(LimitPolicy::default()));
+        let now = Instant::now();
+        let passed = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for i in 0..200u32 {
+                let limiter = limiter.clone();
+                let passed = &passed;
+                scope.spawn(move || {
+                    let from = IpAddr::from([198, 51, (i / 250) as u8, (i % 250) as u8]);
+                    if limiter.attempt(from, "victim@x.cn", now).is_ok() {
+                        passed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        // Five free failures and the sixth, which starts the first lock-out.
+        assert_eq!(passed.into_inner(), 6);
+    }
+
+    #[test]
+    fn a_correct_password_takes_back_its_attempt() {
+        let limiter = LoginLimiter::new(LimitPolicy::default());
+        let now = Instant::now();
+        for i in 0..30 {
+            limiter.attempt(ip(1), &format!("u{i}@x.cn"), now).unwrap();
+            limiter.record_success(ip(1), &format!("u{i}@x.cn"));
+        }
+        // Thirty colleagues behind one address signed in: nobody is locked out.
+        assert_eq!(limiter.check(ip(1), "next@x.cn", now), Ok(()));
     }
 
     #[test]
@@ -413,7 +477,7 @@ mod tests {
         assert_eq!(lockout(&policy, 40), Duration::MAX);
         assert_eq!(
             lockout(&LimitPolicy::default(), 31),
-            Duration::from_secs(900)
+            Duration::from_secs(300)
         );
     }
 }

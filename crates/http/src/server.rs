@@ -29,7 +29,7 @@ impl AppState {
     pub fn new(app: App) -> Self {
         Self {
             app,
-            sessions: SessionPolicy::default(),
+            sessions: SessionPolicy::from_env(),
             login_limiter: Arc::new(LoginLimiter::new(LimitPolicy::default())),
             metrics: Metrics::new(),
             dummy_hash: qiao_app::credentials::hash_password("qiao-timing-equaliser")

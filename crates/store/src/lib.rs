@@ -14,6 +14,7 @@ pub mod events;
 pub mod import;
 pub mod index_feed;
 pub mod listings;
+pub mod membership;
 pub mod migration;
 pub mod outbox;
 pub mod plans;

@@ -25,13 +25,21 @@ pub use qiao_core::Scope;
 pub use qiao_core::stored::{ListQuery, Page, Stored, StoredOrg};
 
 /// The SQL for "this JSON list column contains the code" on both databases.
+/// LIKE's wildcards in the code are escaped, so `marine_equipment` matches
+/// itself and nothing else.
 fn json_contains(backend: DbBackend, table: &str, column: &str, code: &str) -> SimpleExpr {
-    let needle = format!("%\"{}\"%", code.replace(['%', '_', '"'], ""));
+    let escaped = code
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+        .replace('"', "");
+    let needle = format!("%\"{escaped}\"%");
     match backend {
-        DbBackend::Postgres => {
-            Expr::cust_with_values(format!("CAST({table}.{column} AS TEXT) LIKE $1"), [needle])
-        }
-        _ => Expr::cust_with_values(format!("{table}.{column} LIKE ?"), [needle]),
+        DbBackend::Postgres => Expr::cust_with_values(
+            format!("CAST({table}.{column} AS TEXT) LIKE $1 ESCAPE '\\'"),
+            [needle],
+        ),
+        _ => Expr::cust_with_values(format!("{table}.{column} LIKE ? ESCAPE '\\'"), [needle]),
     }
 }
 
@@ -64,6 +72,13 @@ fn check_sort(sort: Option<&str>) -> Result<(String, Order), StoreError> {
             SORT_KEYS.join(", ")
         )))
     }
+}
+
+/// The number a listing created without an external id gets: `XQ-2026-000123`
+/// for needs (需求), `CG-2026-000456` for capabilities (成果).
+pub fn listing_number(prefix: &str, at: chrono::DateTime<Utc>, id: i64) -> String {
+    use chrono::Datelike;
+    format!("{prefix}-{}-{id:06}", at.year())
 }
 
 fn not_found(what: &str, id: i64) -> StoreError {
@@ -105,7 +120,7 @@ pub async fn org_id_by_name(
 }
 
 macro_rules! listing_queries {
-    ($entity:ident, $Record:ty, $what:literal, $etype:expr, $to_record:path, $values:path, $kind:expr,
+    ($entity:ident, $Record:ty, $what:literal, $etype:expr, $table:literal, $prefix:literal, $to_record:path, $values:path, $kind:expr,
      $get:ident, $list:ident, $create:ident, $update:ident, $delete:ident) => {
         impl Store {
             /// One listing, if it exists (not deleted) and the scope may see it.
@@ -143,8 +158,7 @@ macro_rules! listing_queries {
                     query = query.filter($entity::Column::Status.eq(status.clone()));
                 }
                 if let Some(field) = &q.field {
-                    query =
-                        query.filter(json_contains(backend, stringify!($entity), "fields", field));
+                    query = query.filter(json_contains(backend, $table, "fields", field));
                 }
                 query = listing_extra_filters!($entity, query, q);
                 let total = query.clone().count(self.conn()).await?;
@@ -187,7 +201,14 @@ macro_rules! listing_queries {
                     ..Default::default()
                 };
                 $values(record, org_id, &mut am);
-                let m = am.insert(&tx).await.map_err(unique_violation)?;
+                let mut m = am.insert(&tx).await.map_err(unique_violation)?;
+                if m.external_id.is_none() {
+                    // A readable number, so every export imports back by its external id.
+                    let number = listing_number($prefix, now, m.id);
+                    let mut am = m.into_active_model();
+                    am.external_id = Set(Some(number));
+                    m = am.update(&tx).await.map_err(unique_violation)?;
+                }
                 outbox::append(&tx, $etype, Op::Upsert, &[m.id]).await?;
                 let name = org_name(&tx, org_id).await?;
                 let saved = $to_record(&m, &name);
@@ -379,6 +400,8 @@ listing_queries!(
     NeedRecord,
     "need",
     EntityType::Need,
+    "needs",
+    "XQ",
     convert::need_record,
     convert::need_values,
     ListingKind::Need,
@@ -393,6 +416,8 @@ listing_queries!(
     CapabilityRecord,
     "capability",
     EntityType::Capability,
+    "capabilities",
+    "CG",
     convert::capability_record,
     convert::capability_values,
     ListingKind::Capability,

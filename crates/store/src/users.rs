@@ -4,6 +4,7 @@ use crate::Store;
 use crate::audit::{self, Actor, Entry};
 use crate::entities::{api_token, organization, user};
 use crate::error::StoreError;
+use crate::membership::{has_admin, insert_request};
 use crate::outbox::{self, EntityType, Op};
 use chrono::Utc;
 use qiao_core::vocab::{OrgKind, ReviewStatus, Role, Vocabulary};
@@ -17,6 +18,18 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub org_name: Option<&'a str>,
     pub password_hash: String,
+    /// How the user comes to belong to an existing organization.
+    pub join: Join,
+}
+
+/// Joining an organization that already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Join {
+    /// Operators and admins add members directly.
+    #[default]
+    Direct,
+    /// Self-registration asks; the organization's admin member or staff decide.
+    Request,
 }
 
 #[derive(Debug, Clone)]
@@ -24,6 +37,8 @@ pub struct CreatedUser {
     pub id: i64,
     /// True when the organization did not exist and was created as pending.
     pub created_org: bool,
+    /// The membership request made for an existing organization.
+    pub membership_request: Option<i64>,
 }
 
 pub fn normalize_email(email: &str) -> Result<String, StoreError> {
@@ -66,14 +81,32 @@ impl Store {
         }
         let now = Utc::now();
         let mut created_org = false;
+        let mut requested_org = None;
         let org_id = match new.org_name.map(str::trim).filter(|n| !n.is_empty()) {
             None => None,
             Some(name) => match organization::Entity::find()
                 .filter(organization::Column::Name.eq(name))
+                .filter(organization::Column::DeletedAt.is_null())
                 .one(&tx)
                 .await?
             {
-                Some(org) => Some(org.id),
+                Some(org) => {
+                    let kind = OrgKind::from_code(&org.kind).unwrap_or(OrgKind::Enterprise);
+                    if new.role.needs_organization() && !new.role.fits(kind) {
+                        return Err(StoreError::Invalid(format!(
+                            "a {} user cannot belong to \"{name}\", a {}",
+                            new.role.code(),
+                            kind.label_en().to_lowercase()
+                        )));
+                    }
+                    match new.join {
+                        Join::Direct => Some(org.id),
+                        Join::Request => {
+                            requested_org = Some(org.id);
+                            None
+                        }
+                    }
+                }
                 None => {
                     let kind = if new.role == Role::University {
                         OrgKind::University
@@ -110,6 +143,10 @@ impl Store {
                 }
             },
         };
+        let org_admin = match org_id {
+            Some(org) => !has_admin(&tx, org).await?,
+            None => false,
+        };
         let id = user::Entity::insert(user::ActiveModel {
             id: NotSet,
             email: Set(email.clone()),
@@ -117,6 +154,7 @@ impl Store {
             display_name: Set(new.display_name.to_string()),
             role: Set(new.role.code().into()),
             org_id: Set(org_id),
+            org_admin: Set(org_admin),
             disabled: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
@@ -133,12 +171,20 @@ impl Store {
                 entity_type: "user",
                 entity_id: Some(id.to_string()),
                 before: None,
-                after: Some(json!({"email": email, "role": new.role.code(), "org_id": org_id})),
+                after: Some(json!({"email": email, "role": new.role.code(), "org_id": org_id, "org_admin": org_admin})),
             },
         )
         .await?;
+        let membership_request = match requested_org {
+            Some(org) => Some(insert_request(&tx, id, org, actor).await?),
+            None => None,
+        };
         tx.commit().await?;
-        Ok(CreatedUser { id, created_org })
+        Ok(CreatedUser {
+            id,
+            created_org,
+            membership_request,
+        })
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<user::Model>, StoreError> {
@@ -291,6 +337,20 @@ pub mod sessions {
                 .filter(session::Column::UserId.eq(user_id))
                 .exec(self.conn())
                 .await?;
+            Ok(())
+        }
+
+        /// Ends every session of the user but `keep` (a session digest).
+        pub async fn delete_user_sessions_except(
+            &self,
+            user_id: i64,
+            keep: Option<&str>,
+        ) -> Result<(), StoreError> {
+            let mut q = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+            if let Some(keep) = keep {
+                q = q.filter(session::Column::Id.ne(keep));
+            }
+            q.exec(self.conn()).await?;
             Ok(())
         }
 

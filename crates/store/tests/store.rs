@@ -282,3 +282,91 @@ async fn concurrent_saves_of_one_suggestion_keep_one_row() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn registering_into_an_existing_organization_only_requests_membership() {
+    use qiao_core::vocab::Role;
+    use qiao_store::users::{Join, NewUser};
+    each_backend(
+        "registering_into_an_existing_organization_only_requests_membership",
+        |db| async move {
+            let actor = Actor::system("t");
+            let new = |email: &'static str, join| NewUser {
+                email,
+                display_name: email,
+                role: Role::Enterprise,
+                org_name: Some("琴岛重工"),
+                password_hash: "x".into(),
+                join,
+            };
+            let first = db
+                .store
+                .create_user(new("a@x.cn", Join::Request), &actor)
+                .await
+                .unwrap();
+            assert!(first.created_org && first.membership_request.is_none());
+            let first_user = db.store.user_by_id(first.id).await.unwrap().unwrap();
+            assert!(
+                first_user.org_admin,
+                "the founder of a new organization is its admin"
+            );
+            let org = first_user.org_id.unwrap();
+
+            let second = db
+                .store
+                .create_user(new("b@x.cn", Join::Request), &actor)
+                .await
+                .unwrap();
+            let request = second
+                .membership_request
+                .expect("a request, not a membership");
+            let second_user = db.store.user_by_id(second.id).await.unwrap().unwrap();
+            assert_eq!(second_user.org_id, None);
+            assert!(!second_user.org_admin);
+
+            let third = db
+                .store
+                .create_user(new("c@x.cn", Join::Request), &actor)
+                .await
+                .unwrap();
+            let refused = third.membership_request.unwrap();
+
+            let decided = db
+                .store
+                .decide_membership(request, true, Some(first.id), &actor)
+                .await
+                .unwrap();
+            assert_eq!(decided.status, "approved");
+            let second_user = db.store.user_by_id(second.id).await.unwrap().unwrap();
+            assert_eq!(second_user.org_id, Some(org));
+            assert!(
+                !second_user.org_admin,
+                "the organization already has an admin"
+            );
+            let again = db
+                .store
+                .decide_membership(request, false, Some(first.id), &actor)
+                .await;
+            assert!(matches!(again, Err(qiao_store::StoreError::Conflict(_))));
+
+            db.store
+                .decide_membership(refused, false, None, &actor)
+                .await
+                .unwrap();
+            assert_eq!(
+                db.store.user_by_id(third.id).await.unwrap().unwrap().org_id,
+                None
+            );
+
+            // A university user may not ask to join an enterprise.
+            let mut wrong = new("d@x.cn", Join::Request);
+            wrong.role = Role::University;
+            assert!(matches!(
+                db.store.create_user(wrong, &actor).await,
+                Err(qiao_store::StoreError::Invalid(_))
+            ));
+            db
+        },
+    )
+    .await;
+}

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
+/// Fields that may hold line breaks and tabs; every other text is one line.
+const MULTILINE: &[&str] = &["description", "terms"];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
@@ -63,10 +66,13 @@ impl<'a> Reader<'a> {
     fn scalar(&mut self, field: &'static str) -> Option<String> {
         match self.values.get(field).copied() {
             None | Some(Value::Null) => None,
-            Some(Value::String(s)) => {
-                let t = s.trim();
-                (!t.is_empty()).then(|| t.to_string())
-            }
+            Some(Value::String(s)) => match crate::text::clean(s, MULTILINE.contains(&field)) {
+                Ok(t) => (!t.is_empty()).then_some(t),
+                Err(why) => {
+                    self.error(field, why);
+                    None
+                }
+            },
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(Value::Bool(b)) => Some(b.to_string()),
             Some(_) => {
@@ -149,9 +155,15 @@ impl<'a> Reader<'a> {
         };
         let mut seen = Vec::new();
         for item in items {
-            let t = item.trim();
-            if !t.is_empty() && !seen.iter().any(|s: &String| s == t) {
-                seen.push(t.to_string());
+            let t = match crate::text::clean(&item, false) {
+                Ok(t) => t,
+                Err(why) => {
+                    self.error(field, why);
+                    continue;
+                }
+            };
+            if !t.is_empty() && !seen.contains(&t) {
+                seen.push(t);
             }
         }
         seen

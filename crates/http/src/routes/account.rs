@@ -1,19 +1,19 @@
 //! Accounts: registration, login and logout with a session cookie, the
 //! current user, password change and personal API tokens.
 
-use super::users::{parse_role, user_json};
-use crate::auth::{SESSION_COOKIE, Viewer, is_https};
+use super::users::parse_role;
+use crate::auth::{Viewer, is_https, session_cookie};
 use crate::client_ip::ClientIp;
 use crate::error::{AppError, ProblemDoc};
 use crate::extract::{Json, Path};
 use crate::server::AppState;
+use crate::views::{SessionDoc, TokenDoc, UserDoc};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum_extra::extract::CookieJar;
 use qiao_app::AuthMethod;
-use qiao_app::accounts::{AccountInput, Token};
+use qiao_app::accounts::AccountInput;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::time::Instant;
 use utoipa::ToSchema;
 
@@ -32,12 +32,16 @@ pub struct RegisterBody {
 
 /// Self-registration of an enterprise or university user.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
-    responses((status = 201, body = super::users::UserDoc), (status = 409, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 201, body = UserDoc),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
+        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "the e-mail is taken"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDoc, content_type = "application/problem+json", description = "too many password checks at once; try again shortly")))]
 pub async fn register(
     State(s): State<AppState>,
     Json(body): Json<RegisterBody>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<(StatusCode, axum::Json<UserDoc>), AppError> {
     let user = s
         .app
         .register(AccountInput {
@@ -48,7 +52,7 @@ pub async fn register(
             display_name: body.display_name.as_deref(),
         })
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(user_json(&user))))
+    Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -58,80 +62,65 @@ pub struct LoginBody {
     pub password: String,
 }
 
-/// The signed-in user and, for a web session, the CSRF token to send with writes.
-#[derive(serde::Serialize, ToSchema)]
-pub struct SessionDoc {
-    pub user: super::users::UserDoc,
-    pub csrf_token: Option<String>,
-}
-
-fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .expect("cookie is ASCII")
-}
-
 /// Log in with e-mail and password; sets an HTTP-only session cookie. Repeated failures are throttled per account and per address.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
-    responses((status = 200, body = SessionDoc), (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 200, body = SessionDoc),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "a wrong e-mail or password"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, body = ProblemDoc, content_type = "application/problem+json", description = "too many failures; see Retry-After"),
+        (status = 503, body = ProblemDoc, content_type = "application/problem+json", description = "too many password checks at once; try again shortly")))]
 pub async fn login(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(body): Json<LoginBody>,
-) -> Result<Response, AppError> {
+) -> Result<(CookieJar, axum::Json<SessionDoc>), AppError> {
     let account = body.email.trim().to_lowercase();
+    // Counted before the password is checked, so concurrent guesses are throttled too.
     s.login_limiter
-        .check(ip, &account, Instant::now())
+        .attempt(ip, &account, Instant::now())
         .map_err(AppError::TooManyAttempts)?;
     let session = s
         .app
         .sign_in(&account, &body.password, &s.dummy_hash, s.sessions.absolute)
         .await?;
     let Some(session) = session else {
-        s.login_limiter.record_failure(ip, &account, Instant::now());
         return Err(AppError::BadCredentials);
     };
     s.login_limiter.record_success(ip, &account);
     let (user, secret, csrf) = (session.account, session.secret, session.csrf);
-    let mut response =
-        axum::Json(json!({"user": user_json(&user), "csrf_token": csrf})).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie(
-            &secret,
-            s.sessions.absolute.num_seconds(),
-            is_https(&headers),
-        ),
-    );
-    Ok(response)
+    let cookie = session_cookie(secret, s.sessions.absolute, is_https(&headers));
+    let session = SessionDoc {
+        user: user.into(),
+        csrf_token: Some(csrf),
+    };
+    Ok((CookieJar::new().add(cookie), axum::Json(session)))
 }
 
 /// End the web session (send the CSRF token).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204), (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 204),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "a missing CSRF token")))]
 pub async fn logout(
     State(s): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<(CookieJar, StatusCode), AppError> {
     s.app.sign_out(&viewer.require()?).await?;
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie("", 0, is_https(&headers)),
-    );
-    Ok(response)
+    // The same cookie, emptied and expired at once.
+    let ended = session_cookie(String::new(), chrono::Duration::zero(), is_https(&headers));
+    Ok((CookieJar::new().add(ended), StatusCode::NO_CONTENT))
 }
 
 /// The current user.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = SessionDoc), (status = 401, body = ProblemDoc, content_type = "application/problem+json")))]
-pub async fn me(State(s): State<AppState>, viewer: Viewer) -> Result<axum::Json<Value>, AppError> {
+pub async fn me(
+    State(s): State<AppState>,
+    viewer: Viewer,
+) -> Result<axum::Json<SessionDoc>, AppError> {
     let who = viewer.require()?;
     let user = s
         .app
@@ -142,9 +131,10 @@ pub async fn me(State(s): State<AppState>, viewer: Viewer) -> Result<axum::Json<
         AuthMethod::Session { csrf, .. } => Some(csrf.clone()),
         AuthMethod::Token => None,
     };
-    Ok(axum::Json(
-        json!({"user": user_json(&user), "csrf_token": csrf}),
-    ))
+    Ok(axum::Json(SessionDoc {
+        user: user.into(),
+        csrf_token: csrf,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -156,8 +146,13 @@ pub struct PasswordBody {
 
 /// Change one's password.
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordBody,
-    responses((status = 204), (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 204),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "a missing CSRF token"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a wrong current password, or a weak new one"),
+        (status = 503, body = ProblemDoc, content_type = "application/problem+json", description = "too many password checks at once; try again shortly")))]
 pub async fn change_password(
     State(s): State<AppState>,
     viewer: Viewer,
@@ -177,30 +172,24 @@ pub struct TokenBody {
     pub name: String,
 }
 
-/// An API token; `token` is present only in the answer that creates it.
-#[derive(serde::Serialize, ToSchema)]
-pub struct TokenDoc {
-    pub id: i64,
-    pub name: String,
-    pub prefix: String,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
-    pub token: Option<String>,
-}
-
 /// Create an API token for `Authorization: Bearer …`; it is shown once.
 #[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "auth", request_body = TokenBody,
-    responses((status = 201, body = TokenDoc), (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+    responses((status = 201, body = TokenDoc),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "a missing CSRF token"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
 pub async fn create_token(
     State(s): State<AppState>,
     viewer: Viewer,
     Json(body): Json<TokenBody>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<(StatusCode, axum::Json<TokenDoc>), AppError> {
     let created = s.app.create_token(&viewer.require()?, &body.name).await?;
-    let mut doc = token_json(&created.token);
-    doc["token"] = json!(created.secret);
+    let doc = TokenDoc {
+        token: Some(created.secret),
+        ..TokenDoc::listed(created.token)
+    };
     Ok((StatusCode::CREATED, axum::Json(doc)))
 }
 
@@ -210,16 +199,19 @@ pub async fn create_token(
 pub async fn list_tokens(
     State(s): State<AppState>,
     viewer: Viewer,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<Vec<TokenDoc>>, AppError> {
     let tokens = s.app.tokens(&viewer.require()?).await?;
-    Ok(axum::Json(json!(
-        tokens.iter().map(token_json).collect::<Vec<_>>()
-    )))
+    Ok(axum::Json(
+        tokens.into_iter().map(TokenDoc::listed).collect(),
+    ))
 }
 
 /// Revoke one of the caller's API tokens.
 #[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", tag = "auth", params(("id" = i64, Path, description = "Token id")),
-    responses((status = 204), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 204),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "a missing CSRF token"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 pub async fn revoke_token(
     State(s): State<AppState>,
     viewer: Viewer,
@@ -227,9 +219,4 @@ pub async fn revoke_token(
 ) -> Result<StatusCode, AppError> {
     s.app.revoke_token(&viewer.require()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn token_json(t: &Token) -> Value {
-    json!({"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.to_rfc3339(),
-        "last_used_at": t.last_used_at.map(|x| x.to_rfc3339()), "revoked_at": t.revoked_at.map(|x| x.to_rfc3339())})
 }

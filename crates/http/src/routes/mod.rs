@@ -1,8 +1,9 @@
 //! The REST API under `/api/v1` and the operational endpoints.
 
 pub mod account;
-pub mod docs;
+pub mod inputs;
 pub mod listings;
+pub mod membership;
 pub mod organizations;
 pub mod search;
 pub mod suggestions;

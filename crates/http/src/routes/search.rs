@@ -4,12 +4,12 @@ use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc, wants_chinese};
 use crate::extract::Query;
 use crate::server::AppState;
+use crate::views::{SearchResultsDoc, typed};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use qiao_app::search::SearchRequest;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -42,35 +42,6 @@ pub struct SearchParams {
     pub offset: Option<usize>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct SearchHitDoc {
-    /// `need` or `capability`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub id: i64,
-    pub external_id: Option<String>,
-    pub title: String,
-    pub org_name: String,
-    pub score: f32,
-    /// HTML: matched terms in `<mark>`, everything else escaped.
-    pub snippet: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FacetValueDoc {
-    pub value: String,
-    pub label: String,
-    pub count: u64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SearchResultsDoc {
-    pub total: usize,
-    pub items: Vec<SearchHitDoc>,
-    /// Keyed by `field`, `org_kind`, `region`, `mode`, `maturity`, `status`.
-    pub facets: std::collections::BTreeMap<String, Vec<FacetValueDoc>>,
-}
-
 impl From<SearchParams> for SearchRequest {
     fn from(p: SearchParams) -> Self {
         Self {
@@ -93,15 +64,18 @@ impl From<SearchParams> for SearchRequest {
 /// Search needs and capabilities. Staff-only needs appear only to their owner and staff, in hits, totals and facets alike.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
     responses((status = 200, body = SearchResultsDoc),
-        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "only punctuation, or over 500 characters"),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "only punctuation, over 500 characters, or an unknown or malformed parameter"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token"),
         (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a bad filter")))]
 pub async fn search(
     State(s): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
     Query(p): Query<SearchParams>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<SearchResultsDoc>, AppError> {
     // Chinese labels unless the client prefers another language.
     let zh = wants_chinese(&headers) || headers.get(axum::http::header::ACCEPT_LANGUAGE).is_none();
-    Ok(axum::Json(s.app.search(&viewer, &p.into(), zh).await?))
+    Ok(axum::Json(typed(
+        s.app.search(&viewer, &p.into(), zh).await?,
+    )?))
 }

@@ -10,11 +10,13 @@ use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
 use crate::extract::{Json, Path, Query};
 use crate::server::AppState;
+use crate::views::{
+    AssignmentDoc, DecisionDoc, GreedyDoc, ProposalDoc, SuggestionListDoc, typed, typed_from,
+};
 use axum::extract::State;
 use chrono::Datelike;
 use qiao_app::suggestions::DEFAULT_LIMIT;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -25,83 +27,28 @@ pub struct SuggestionParams {
     pub limit: Option<usize>,
 }
 
-/// A listing as a suggestion names it.
-#[derive(Serialize, ToSchema)]
-pub struct ListingRef {
-    pub id: i64,
-    pub external_id: Option<String>,
-    pub title: String,
-    pub org_name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MatchedTermDoc {
-    pub term: String,
-    /// Where the term was found: `title`, `body`, `keywords`…
-    pub found_in: Vec<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FactorDoc {
-    /// `text`, `field`, `mode`, `maturity`, `budget`, `region`, `capacity`, `history`.
-    pub code: String,
-    pub label: String,
-    /// The factor's value, 0–1.
-    pub value: f64,
-    /// Its share of the score: value × weight.
-    pub contribution: f64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ExplanationDoc {
-    /// One line in Chinese, e.g. `关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）`.
-    pub summary: String,
-    pub matched_terms: Vec<MatchedTermDoc>,
-    pub factors: Vec<FactorDoc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SuggestionDoc {
-    /// The stored suggestion, to decide on.
-    pub id: i64,
-    /// `suggested`, `accepted`, `contacted` or `rejected`.
-    pub status: String,
-    /// The suggested partner: `capability` for a need's suggestions, `need` for a capability's.
-    pub capability: Option<ListingRef>,
-    pub need: Option<ListingRef>,
-    pub score: f64,
-    pub explanation: ExplanationDoc,
-    /// Which scoring produced it, e.g. `qiao-match-1`.
-    pub algorithm_version: String,
-    /// The staff's reason code, once rejected.
-    pub reject_reason: Option<String>,
-    /// When staff decided (RFC 3339).
-    pub decided_at: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SuggestionListDoc {
-    pub items: Vec<SuggestionDoc>,
-}
-
 /// Capabilities suggested for a need, best first. Staff get live suggestions
 /// (recorded for review); the need's owner gets those staff accepted; anyone
 /// else who can see the need is refused, and a need they cannot see is 404.
 #[utoipa::path(get, path = "/api/v1/needs/{id}/suggestions", tag = "suggestions",
     params(("id" = i64, Path, description = "Need id"), SuggestionParams),
     responses((status = 200, body = SuggestionListDoc),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a limit out of range")))]
 pub async fn need_suggestions(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
     Query(p): Query<SuggestionParams>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<SuggestionListDoc>, AppError> {
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
     let who = viewer.require()?;
-    Ok(axum::Json(s.app.need_suggestions(&who, id, limit).await?))
+    Ok(axum::Json(typed(
+        s.app.need_suggestions(&who, id, limit).await?,
+    )?))
 }
 
 /// Needs suggested for a capability, best first. Staff get live suggestions
@@ -110,20 +57,22 @@ pub async fn need_suggestions(
 #[utoipa::path(get, path = "/api/v1/capabilities/{id}/suggestions", tag = "suggestions",
     params(("id" = i64, Path, description = "Capability id"), SuggestionParams),
     responses((status = 200, body = SuggestionListDoc),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a limit out of range")))]
 pub async fn capability_suggestions(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
     Query(p): Query<SuggestionParams>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<SuggestionListDoc>, AppError> {
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
     let who = viewer.require()?;
-    Ok(axum::Json(
+    Ok(axum::Json(typed(
         s.app.capability_suggestions(&who, id, limit).await?,
-    ))
+    )?))
 }
 
 // ---- decisions ------------------------------------------------------------
@@ -151,31 +100,23 @@ pub struct RejectInput {
     pub note: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct DecisionDoc {
-    pub id: i64,
-    pub need_id: i64,
-    pub capability_id: i64,
-    pub status: String,
-    pub reject_reason: Option<String>,
-    pub reject_note: Option<String>,
-    /// The cooperation project an acceptance opened.
-    pub project_id: Option<i64>,
-}
-
 /// Accept a suggestion (staff); optionally open a planned cooperation project for the pair.
 #[utoipa::path(post, path = "/api/v1/suggestions/{id}/accept", tag = "suggestions",
     params(("id" = i64, Path, description = "Suggestion id")), request_body = AcceptInput,
     responses((status = 200, body = DecisionDoc),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not staff, or a missing CSRF token"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "already accepted or rejected")))]
+        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "already accepted or rejected"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a plan year out of range")))]
 pub async fn accept(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
     Json(input): Json<AcceptInput>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<DecisionDoc>, AppError> {
     let plan_year = input.plan_year.unwrap_or_else(|| chrono::Utc::now().year());
     let decided = s
         .app
@@ -187,45 +128,49 @@ pub async fn accept(
             input.key_project,
         )
         .await?;
-    Ok(axum::Json(decided))
+    Ok(axum::Json(typed(decided)?))
 }
 
 /// Reject a suggestion (staff) with a reason; the pair is never suggested again.
 #[utoipa::path(post, path = "/api/v1/suggestions/{id}/reject", tag = "suggestions",
     params(("id" = i64, Path, description = "Suggestion id")), request_body = RejectInput,
     responses((status = 200, body = DecisionDoc),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not staff, or a missing CSRF token"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "already decided"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown reason, or `other` without a note")))]
 pub async fn reject(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
     Json(input): Json<RejectInput>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<DecisionDoc>, AppError> {
     let decided = s
         .app
         .reject_suggestion(&viewer.require()?, id, &input.reason, &input.note)
         .await?;
-    Ok(axum::Json(decided))
+    Ok(axum::Json(typed(decided)?))
 }
 
 /// Mark a suggestion as contacted (staff got in touch with both sides).
 #[utoipa::path(post, path = "/api/v1/suggestions/{id}/contacted", tag = "suggestions",
     params(("id" = i64, Path, description = "Suggestion id")),
     responses((status = 200, body = DecisionDoc),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not staff, or a missing CSRF token"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, body = ProblemDoc, content_type = "application/problem+json")))]
+        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "already rejected")))]
 pub async fn contacted(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-) -> Result<axum::Json<Value>, AppError> {
-    Ok(axum::Json(
+) -> Result<axum::Json<DecisionDoc>, AppError> {
+    Ok(axum::Json(typed(
         s.app.mark_contacted(&viewer.require()?, id).await?,
-    ))
+    )?))
 }
 
 // ---- plan-wide assignment -------------------------------------------------
@@ -244,37 +189,6 @@ pub struct AssignmentInput {
     pub key_projects: bool,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ProposalDoc {
-    /// The stored suggestion, to decide on.
-    pub id: i64,
-    pub status: String,
-    pub need: ListingRef,
-    pub capability: ListingRef,
-    pub score: f64,
-    pub explanation: ExplanationDoc,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AssignmentDoc {
-    pub year: i32,
-    pub k: u32,
-    /// Open needs considered.
-    pub needs: usize,
-    /// Needs that got at least one proposal.
-    pub needs_covered: usize,
-    pub total_score: f64,
-    /// What best-first greedy selection would reach on the same candidates.
-    pub greedy: GreedyDoc,
-    pub proposals: Vec<ProposalDoc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct GreedyDoc {
-    pub needs_covered: usize,
-    pub total_score: f64,
-}
-
 /// Propose matches for the year's planned cooperation projects (staff): up to
 /// `k` capabilities per open need, maximising the total score within each
 /// team's remaining capacity (exactly, as a min-cost flow); rejected pairs are
@@ -282,14 +196,18 @@ pub struct GreedyDoc {
 #[utoipa::path(post, path = "/api/v1/plans/{year}/assignments", tag = "suggestions",
     params(("year" = i32, Path, description = "Plan year")), request_body = AssignmentInput,
     responses((status = 200, body = AssignmentDoc),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not staff, or a missing CSRF token"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json", description = "no plan for the year (2000–2100)"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
 pub async fn assignments(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(year): Path<i32>,
     Json(input): Json<AssignmentInput>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<AssignmentDoc>, AppError> {
     let who = viewer.require()?;
     let k = input.k.unwrap_or(3);
     let assignment = s
@@ -303,26 +221,34 @@ pub async fn assignments(
             input.key_projects,
         )
         .await?;
-    let run = &assignment.run;
-    let plan = &run.plan;
-    let proposals: Vec<Value> = plan
+    let plan = assignment.run.plan;
+    let proposals = plan
         .proposals
-        .iter()
-        .zip(&run.stored)
+        .into_iter()
+        .zip(assignment.run.stored)
         .map(|(p, row)| {
-            json!({"id": row.id, "status": row.status, "need": p.need, "capability": p.capability,
-                "score": p.score, "explanation": p.explanation})
+            Ok(ProposalDoc {
+                id: row.id,
+                status: row.status,
+                need: p.need.into(),
+                capability: p.capability.into(),
+                score: p.score,
+                explanation: typed_from(&p.explanation)?,
+            })
         })
-        .collect();
-    Ok(axum::Json(json!({
-        "year": year,
-        "k": k,
-        "needs": plan.needs,
-        "needs_covered": plan.needs_covered,
-        "total_score": plan.total_score,
-        "greedy": {"needs_covered": plan.greedy_needs_covered, "total_score": plan.greedy_total_score},
-        "proposals": proposals,
-    })))
+        .collect::<Result<_, AppError>>()?;
+    Ok(axum::Json(AssignmentDoc {
+        year: assignment.year,
+        k: assignment.k,
+        needs: plan.needs,
+        needs_covered: plan.needs_covered,
+        total_score: plan.total_score,
+        greedy: GreedyDoc {
+            needs_covered: plan.greedy_needs_covered,
+            total_score: plan.greedy_total_score,
+        },
+        proposals,
+    }))
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -336,7 +262,9 @@ pub struct KeyNeedsDoc {
 #[utoipa::path(get, path = "/api/v1/plans/{year}/key-needs", tag = "suggestions",
     params(("year" = i32, Path, description = "Plan year")),
     responses((status = 200, body = KeyNeedsDoc),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json")))]
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json", description = "no plan for the year (2000–2100)")))]
 pub async fn get_key_needs(
     State(s): State<AppState>,
     viewer: Viewer,
@@ -351,8 +279,12 @@ pub async fn get_key_needs(
 #[utoipa::path(put, path = "/api/v1/plans/{year}/key-needs", tag = "suggestions",
     params(("year" = i32, Path, description = "Plan year")), request_body = KeyNeedsDoc,
     responses((status = 200, body = KeyNeedsDoc),
-        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an id names no need"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an id names no need, or a malformed body"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not staff, or a missing CSRF token"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json", description = "no plan for the year (2000–2100)"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "too many ids")))]
 pub async fn put_key_needs(
     State(s): State<AppState>,
     viewer: Viewer,

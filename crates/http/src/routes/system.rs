@@ -61,7 +61,8 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
 }
 
 /// The home page: platform figures, the year's plan and the newest public needs.
-#[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
+#[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "HTML page", body = String, content_type = "text/html"),
+    (status = 401, body = crate::error::ProblemDoc, content_type = "application/problem+json", description = "an invalid API token")))]
 pub async fn home(state: State<AppState>, viewer: crate::auth::Viewer) -> Response {
     crate::pages::home(state, viewer).await
 }

@@ -4,12 +4,12 @@ use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
 use crate::extract::{Path, Query};
 use crate::server::AppState;
+use crate::views::ImportReportDoc;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::IntoParams;
 
 /// Upload limit of the import endpoint (the hardening ceiling); every other route keeps the small default.
@@ -29,7 +29,11 @@ pub struct FormatParams {
 #[utoipa::path(get, path = "/api/v1/export/{kind}", tag = "transfer",
     params(("kind" = String, Path, description = "organizations, needs, capabilities or projects"), FormatParams),
     responses((status = 200, description = "the file", content_type = "application/octet-stream"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token, or projects without signing in"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown kind"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown format")))]
 pub async fn export(
     State(s): State<AppState>,
     viewer: Viewer,
@@ -59,20 +63,24 @@ pub async fn export(
 #[utoipa::path(post, path = "/api/v1/import/{kind}", tag = "transfer",
     params(("kind" = String, Path, description = "organizations, needs or capabilities"), FormatParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file's bytes"),
-    responses((status = 200, description = "created / updated / unchanged counts"),
-        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 200, body = ImportReportDoc, description = "created / updated / unchanged counts"),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a file that cannot be read, or an unknown or malformed parameter"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not staff, or a missing CSRF token"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown kind"),
+        (status = 413, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "invalid rows (all listed), or an unknown format")))]
 pub async fn import(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(kind): Path<String>,
     Query(p): Query<FormatParams>,
     body: Bytes,
-) -> Result<axum::Json<serde_json::Value>, AppError> {
+) -> Result<axum::Json<ImportReportDoc>, AppError> {
     let who = viewer.require()?;
     let report = s
         .app
         .import(&who, &kind, p.format.as_deref(), &body)
         .await?;
-    Ok(axum::Json(json!(report)))
+    Ok(axum::Json(report.into()))
 }

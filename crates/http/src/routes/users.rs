@@ -1,44 +1,20 @@
 //! User accounts: admins manage them, staff may disable one.
 
-use super::docs::PageDoc;
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
 use crate::extract::{Json, Path, Query};
 use crate::server::AppState;
+use crate::views::{UserDoc, UserPage};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use qiao_app::accounts::{Account, AccountInput};
+use qiao_app::accounts::AccountInput;
 use qiao_core::record::FieldError;
 use qiao_core::vocab::Role;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn parse_role(role: &str) -> Result<Role, AppError> {
     role.parse::<Role>().map_err(|e| invalid("role", e))
-}
-
-pub fn user_json(u: &Account) -> Value {
-    json!({
-        "id": u.id, "email": u.email, "display_name": u.display_name, "role": u.role,
-        "org_id": u.org_id, "disabled": u.disabled, "created_at": u.created_at.to_rfc3339(),
-        "last_login_at": u.last_login_at.map(|t| t.to_rfc3339()),
-    })
-}
-
-/// A user account.
-#[derive(serde::Serialize, ToSchema)]
-pub struct UserDoc {
-    pub id: i64,
-    pub email: String,
-    pub display_name: String,
-    /// `enterprise`, `university`, `staff` or `admin`.
-    pub role: String,
-    pub org_id: Option<i64>,
-    pub disabled: bool,
-    pub created_at: String,
-    pub last_login_at: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -60,12 +36,16 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
 
 /// List users (admins and staff).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListParams),
-    responses((status = 200, body = PageDoc), (status = 403, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 200, body = UserPage),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a value out of range")))]
 pub async fn list_users(
     State(s): State<AppState>,
     viewer: Viewer,
     Query(p): Query<UserListParams>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<UserPage>, AppError> {
     let who = viewer.require()?;
     let limit = p.limit.unwrap_or(20);
     if !(1..=super::MAX_LIMIT).contains(&limit) {
@@ -73,9 +53,12 @@ pub async fn list_users(
     }
     let offset = p.offset.unwrap_or(0);
     let (users, total) = s.app.users(&who, limit, offset).await?;
-    Ok(axum::Json(
-        json!({"total": total, "limit": limit, "offset": offset, "items": users.iter().map(user_json).collect::<Vec<_>>()}),
-    ))
+    Ok(axum::Json(UserPage {
+        total,
+        limit,
+        offset,
+        items: users.into_iter().map(UserDoc::from).collect(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -91,13 +74,19 @@ pub struct NewUserBody {
 
 /// Create a user (admins).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
-    responses((status = 201, body = UserDoc), (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, body = ProblemDoc, content_type = "application/problem+json"), (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 201, body = UserDoc),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not an admin, or a missing CSRF token"),
+        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "the e-mail is taken"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDoc, content_type = "application/problem+json", description = "too many password checks at once; try again shortly")))]
 pub async fn create_user(
     State(s): State<AppState>,
     viewer: Viewer,
     Json(body): Json<NewUserBody>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<(StatusCode, axum::Json<UserDoc>), AppError> {
     let who = viewer.require()?;
     let user = s
         .app
@@ -112,19 +101,21 @@ pub async fn create_user(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(user_json(&user))))
+    Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
 
 /// One user (admins and staff; users may read their own).
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = UserDoc), (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 200, body = UserDoc),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
 pub async fn get_user(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<UserDoc>, AppError> {
     let user = s.app.user(&viewer.require()?, id).await?;
-    Ok(axum::Json(user_json(&user)))
+    Ok(axum::Json(user.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -137,14 +128,19 @@ pub struct UserPatch {
 
 /// Change a user: admins anything here, staff only `disabled`. Disabling ends the user's sessions.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")), request_body = UserPatch,
-    responses((status = 200, body = UserDoc), (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, body = ProblemDoc, content_type = "application/problem+json"), (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
+    responses((status = 200, body = UserDoc),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not allowed, or a missing CSRF token"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
 pub async fn patch_user(
     State(s): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
     Json(patch): Json<UserPatch>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<UserDoc>, AppError> {
     let who = viewer.require()?;
     let role = match &patch.role {
         Some(r) => Some(parse_role(r)?),
@@ -154,5 +150,5 @@ pub async fn patch_user(
         .app
         .update_user(&who, id, role, patch.disabled, patch.display_name)
         .await?;
-    Ok(axum::Json(user_json(&user)))
+    Ok(axum::Json(user.into()))
 }

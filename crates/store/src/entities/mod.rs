@@ -9,6 +9,7 @@ pub mod capability;
 pub mod event;
 pub mod match_suggestion;
 pub mod meeting;
+pub mod membership_request;
 pub mod need;
 pub mod organization;
 pub mod outbox;

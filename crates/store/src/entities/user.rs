@@ -11,6 +11,8 @@ pub struct Model {
     pub display_name: String,
     pub role: String,
     pub org_id: Option<i64>,
+    /// Decides membership requests to the organization (with staff).
+    pub org_admin: bool,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

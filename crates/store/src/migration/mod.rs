@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_initial;
 mod m20261127_000001_plan_key_needs;
+mod m20261129_000001_membership;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20260101_000001_initial::Migration),
             Box::new(m20261127_000001_plan_key_needs::Migration),
+            Box::new(m20261129_000001_membership::Migration),
         ]
     }
 }

@@ -1,0 +1,85 @@
+//! The visibility rule over HTTP, on every backend: a listing of every
+//! hidden kind (staff-only, draft and deleted needs, needs of a pending and
+//! of a rejected organization, a capability of a pending organization, a
+//! draft capability) and public controls, read by every viewer (anonymous,
+//! another organization's member, the owner, staff) through every path that
+//! shows listings. Each cell's expectation comes from `qiao_core::access`;
+//! a test lists all its failing cells at once.
+
+#[path = "visibility/cells.rs"]
+mod cells;
+#[path = "visibility/pages.rs"]
+mod pages;
+#[path = "visibility/search.rs"]
+mod search;
+#[path = "visibility/setup.rs"]
+mod setup;
+#[path = "visibility/suggestions.rs"]
+mod suggestions;
+#[path = "visibility/world.rs"]
+mod world;
+
+use cells::Cells;
+use qiao_store::testkit::each_backend;
+
+#[tokio::test]
+async fn by_id_and_in_lists() {
+    each_backend("visibility::by_id_and_in_lists", |db| async move {
+        let w = setup::build(&db).await;
+        let mut cells = Cells::new(w.label);
+        pages::by_id(&w, &mut cells).await;
+        pages::lists(&w, &mut cells).await;
+        cells.finish();
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn in_exports() {
+    each_backend("visibility::in_exports", |db| async move {
+        let w = setup::build(&db).await;
+        let mut cells = Cells::new(w.label);
+        pages::exports(&w, &mut cells).await;
+        cells.finish();
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn on_the_home_page() {
+    each_backend("visibility::on_the_home_page", |db| async move {
+        let w = setup::build(&db).await;
+        let mut cells = Cells::new(w.label);
+        pages::home(&w, &mut cells).await;
+        cells.finish();
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn in_search() {
+    each_backend("visibility::in_search", |db| async move {
+        let w = setup::build(&db).await;
+        let mut cells = Cells::new(w.label);
+        search::search(&w, &mut cells).await;
+        cells.finish();
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn in_suggestions_and_the_plan() {
+    each_backend("visibility::in_suggestions_and_the_plan", |db| async move {
+        let w = setup::build(&db).await;
+        let mut cells = Cells::new(w.label);
+        suggestions::suggestions(&w, &mut cells).await;
+        suggestions::plan(&w, &mut cells).await;
+        cells.finish();
+        db
+    })
+    .await;
+}

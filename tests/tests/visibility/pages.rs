@@ -1,0 +1,214 @@
+//! Reading listings directly: by id, in lists (with their totals and
+//! filters), in exported files, and on the home page with its counters.
+
+use crate::cells::{Cells, excerpt, items, parse};
+use crate::world::{Listing, World, plural};
+use qiao_core::access::ListingKind::{self, Capability, Need};
+use qiao_tests::call;
+use std::collections::BTreeSet;
+
+pub async fn by_id(w: &World, cells: &mut Cells) {
+    for l in &w.listings {
+        let path = format!("/api/v1/{}/{}", l.plural(), l.id);
+        for v in &w.viewers {
+            let r = call(w.addr, "GET", &path, v.token(), None).await;
+            let sees = w.sees(v, l);
+            let ok = if sees {
+                r.status == 200 && parse(&r.body)["title"] == l.title.as_str()
+            } else {
+                r.status == 404 && !r.body.contains(l.word)
+            };
+            cells.check(ok, || {
+                format!(
+                    "GET {path} | {} | {} ({}) | expected {} | got {} {}",
+                    l.name,
+                    v.name,
+                    w.role(v, l),
+                    if sees { 200 } else { 404 },
+                    r.status,
+                    excerpt(&r.body)
+                )
+            });
+        }
+    }
+}
+
+type Filter = (String, Box<dyn Fn(&Listing) -> bool>);
+
+/// Each filter of a list narrows what the viewer sees, never widens it.
+fn filters(w: &World, kind: ListingKind) -> Vec<Filter> {
+    let mut out: Vec<Filter> = vec![
+        (String::new(), Box::new(|_| true)),
+        ("&status=draft".into(), Box::new(|l| l.status == "draft")),
+    ];
+    if kind == Need {
+        let staff_only = |l: &Listing| l.visibility == "staff_only";
+        out.push(("&visibility=staff_only".into(), Box::new(staff_only)));
+    }
+    for &org in w.orgs.keys() {
+        out.push((format!("&org_id={org}"), Box::new(move |l| l.org == org)));
+    }
+    out
+}
+
+pub async fn lists(w: &World, cells: &mut Cells) {
+    for kind in [Need, Capability] {
+        for (filter, selected) in filters(w, kind) {
+            let path = format!("/api/v1/{}?limit=100{filter}", plural(kind));
+            for v in &w.viewers {
+                let r = call(w.addr, "GET", &path, v.token(), None).await;
+                let page = parse(&r.body);
+                let ids: BTreeSet<i64> = items(&page)
+                    .iter()
+                    .filter_map(|i| i["id"].as_i64())
+                    .collect();
+                let expected: Vec<&Listing> = w
+                    .of_kind(kind)
+                    .filter(|l| selected(l) && w.sees(v, l))
+                    .collect();
+                let total = page["total"].as_u64();
+                cells.check(
+                    r.status == 200 && total == Some(expected.len() as u64),
+                    || {
+                        format!(
+                            "GET {path} total | {} | expected {} | got {} total {total:?}",
+                            v.name,
+                            expected.len(),
+                            r.status
+                        )
+                    },
+                );
+                for l in w.of_kind(kind) {
+                    let want = selected(l) && w.sees(v, l);
+                    let ok = if want {
+                        ids.contains(&l.id)
+                    } else {
+                        !ids.contains(&l.id) && !r.body.contains(l.word)
+                    };
+                    cells.check(ok, || {
+                        format!(
+                            "GET {path} items | {} | {} ({}) | expected listed: {want} | got ids {ids:?}",
+                            l.name,
+                            v.name,
+                            w.role(v, l)
+                        )
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Every cell's text of the first sheet of an `.xlsx` file, one per line.
+fn xlsx_text(bytes: &[u8]) -> Result<String, String> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let sheet = book
+        .worksheet_range_at(0)
+        .ok_or("no sheet")?
+        .map_err(|e| e.to_string())?;
+    Ok(sheet
+        .rows()
+        .flatten()
+        .map(|c| c.to_string() + "\n")
+        .collect())
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub async fn exports(w: &World, cells: &mut Cells) {
+    for kind in [Need, Capability] {
+        for format in ["jsonl", "csv", "xlsx"] {
+            let path = format!("/api/v1/export/{}?format={format}", plural(kind));
+            for v in &w.viewers {
+                let r = call(w.addr, "GET", &path, v.token(), None).await;
+                let text = if format == "xlsx" {
+                    xlsx_text(&r.bytes)
+                } else {
+                    Ok(r.body.clone())
+                };
+                let typed = format != "xlsx" || r.header("content-type") == Some(XLSX);
+                cells.check(r.status == 200 && typed && text.is_ok(), || {
+                    format!(
+                        "GET {path} | {} | got {} {:?} {:?}",
+                        v.name,
+                        r.status,
+                        r.header("content-type"),
+                        text.as_ref().err()
+                    )
+                });
+                let text = text.unwrap_or_default();
+                for l in w.of_kind(kind) {
+                    let sees = w.sees(v, l);
+                    let ok = if sees {
+                        text.contains(&l.title)
+                    } else {
+                        !text.contains(l.word)
+                    };
+                    cells.check(ok, || {
+                        format!(
+                            "GET {path} | {} | {} ({}) | expected in file: {sees} | got: {}",
+                            l.name,
+                            v.name,
+                            w.role(v, l),
+                            !sees
+                        )
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The number a home page counter shows.
+fn counter(html: &str, name: &str) -> Option<usize> {
+    let start = format!("data-count=\"{name}\">");
+    let rest = &html[html.find(&start)? + start.len()..];
+    rest[..rest.find('<')?].trim().parse().ok()
+}
+
+pub async fn home(w: &World, cells: &mut Cells) {
+    for v in &w.viewers {
+        let r = call(w.addr, "GET", "/", v.token(), None).await;
+        cells.check(r.status == 200, || {
+            format!("GET / | {} | got {}", v.name, r.status)
+        });
+        let counters = [
+            ("needs", w.of_kind(Need).filter(|l| w.sees(v, l)).count()),
+            (
+                "capabilities",
+                w.of_kind(Capability).filter(|l| w.sees(v, l)).count(),
+            ),
+            ("organizations", w.organizations_seen_by(v)),
+        ];
+        for (name, expected) in counters {
+            let got = counter(&r.body, name);
+            cells.check(got == Some(expected), || {
+                format!(
+                    "GET / counter {name} | {} | expected {expected} | got {got:?}",
+                    v.name
+                )
+            });
+        }
+        for l in &w.listings {
+            let sees = w.sees(v, l);
+            let shown = r.body.contains(l.word);
+            // The page lists the newest open needs, so drafts stay off even for their owners.
+            let listed = sees && l.kind == Need && l.status == "published";
+            let ok = if listed {
+                r.body.contains(&l.title)
+            } else {
+                !shown || sees
+            };
+            cells.check(ok, || {
+                format!(
+                    "GET / | {} | {} ({}) | expected listed: {listed}, hidden: {} | got shown: {shown}",
+                    l.name,
+                    v.name,
+                    w.role(v, l),
+                    !sees
+                )
+            });
+        }
+    }
+}
