@@ -5,12 +5,15 @@
 //! decide on). Owners see only what staff accepted, and of that only the
 //! partners the visibility rule lets them see.
 
+use crate::limits::Listed;
+use crate::listings::Listing;
 use crate::matchmaking::{
     History, ListingRef, NeedSelection, PlanOptions, PlanRun, Suggestion, listing_ref, run_plan,
 };
 use crate::policy::{Action, Resource, authorize};
 use crate::{App, Error, Principal, Result};
 use qiao_core::access::{ListingFacts, ListingKind};
+use qiao_core::record::{CapabilityRecord, NeedRecord};
 use qiao_core::vocab::{RejectReason, SuggestionStatus, Vocabulary};
 use qiao_store::entities::{capability, match_suggestion, need, organization};
 use qiao_store::suggestions::Decision;
@@ -141,45 +144,18 @@ impl App {
     /// see; anyone else who can see the need is refused; a need they cannot see is absent.
     pub async fn need_suggestions(&self, who: &Principal, id: i64, limit: usize) -> Result<Value> {
         check_limit(limit)?;
-        if who.is_staff() {
-            let n = self
-                .store()
-                .needs_by_ids(&[id])
-                .await?
-                .remove(&id)
-                .ok_or(Error::NotFound)?;
-            let history = History::load(self.store()).await?;
-            let list = self.matcher().for_need(&n, limit, &history).await?;
-            return self.live_items(list, Partner::Capability).await;
+        if !who.is_staff() {
+            return self.owner_suggestions::<NeedRecord>(who, id, limit).await;
         }
-        let visible = self.store().get_need(id, who.scope()).await?;
-        let visible = visible.ok_or(Error::NotFound)?;
-        if who.org_id != Some(visible.org_id) {
-            return Err(Error::Forbidden);
-        }
-        let stored: Vec<_> = self
+        let n = self
             .store()
-            .suggestions_of(Some(id), None)
+            .needs_by_ids(&[id])
             .await?
-            .into_iter()
-            .filter(decided_for_owner)
-            .collect();
-        let cap_ids: Vec<i64> = stored.iter().map(|m| m.capability_id).collect();
-        let caps = self.store().capabilities_by_ids(&cap_ids).await?;
-        let orgs = self.matcher().orgs(caps.values().map(|c| c.org_id)).await?;
-        let items: Vec<Value> = stored
-            .iter()
-            .filter_map(|m| {
-                let c = caps.get(&m.capability_id)?;
-                let org = orgs.get(&c.org_id);
-                capability_facts(c, org).visible_to(who.scope()).then(|| {
-                    let r = listing_ref(c.id, &c.external_id, &c.title, org);
-                    item(m, Partner::Capability, &r)
-                })
-            })
-            .take(limit)
-            .collect();
-        Ok(json!({ "items": items }))
+            .remove(&id)
+            .ok_or(Error::NotFound)?;
+        let history = History::load(self.store()).await?;
+        let list = self.matcher().for_need(&n, limit, &history).await?;
+        self.live_items(list, Partner::Capability).await
     }
 
     /// Needs suggested for a capability, best first: staff live, the owner
@@ -191,48 +167,100 @@ impl App {
         limit: usize,
     ) -> Result<Value> {
         check_limit(limit)?;
-        if who.is_staff() {
-            let c = self
-                .store()
-                .capabilities_by_ids(&[id])
-                .await?
-                .remove(&id)
-                .ok_or(Error::NotFound)?;
-            let history = History::load(self.store()).await?;
-            let list = self.matcher().for_capability(&c, limit, &history).await?;
-            return self.live_items(list, Partner::Need).await;
+        if !who.is_staff() {
+            return self
+                .owner_suggestions::<CapabilityRecord>(who, id, limit)
+                .await;
         }
-        let visible = self.store().get_capability(id, who.scope()).await?;
+        let c = self
+            .store()
+            .capabilities_by_ids(&[id])
+            .await?
+            .remove(&id)
+            .ok_or(Error::NotFound)?;
+        let history = History::load(self.store()).await?;
+        let list = self.matcher().for_capability(&c, limit, &history).await?;
+        self.live_items(list, Partner::Need).await
+    }
+
+    /// What an owner sees of a listing's suggestions: those staff accepted
+    /// (or marked contacted), of partners the owner may see.
+    async fn owner_suggestions<R: Listing>(
+        &self,
+        who: &Principal,
+        id: i64,
+        limit: usize,
+    ) -> Result<Value> {
+        let visible = R::get(self.store(), id, who.scope()).await?;
         let visible = visible.ok_or(Error::NotFound)?;
         if who.org_id != Some(visible.org_id) {
             return Err(Error::Forbidden);
         }
-        let stored: Vec<_> = self
-            .store()
-            .suggestions_of(None, Some(id))
+        let (partner, stored) = match R::LISTED {
+            Listed::Needs => (
+                Partner::Capability,
+                self.store().suggestions_of(Some(id), None),
+            ),
+            _ => (Partner::Need, self.store().suggestions_of(None, Some(id))),
+        };
+        let stored: Vec<_> = stored
             .await?
             .into_iter()
             .filter(decided_for_owner)
             .collect();
-        let need_ids: Vec<i64> = stored.iter().map(|m| m.need_id).collect();
-        let needs = self.store().needs_by_ids(&need_ids).await?;
-        let orgs: HashMap<i64, organization::Model> = self
-            .matcher()
-            .orgs(needs.values().map(|n| n.org_id))
-            .await?;
+        let partner_id = |m: &match_suggestion::Model| match partner {
+            Partner::Capability => m.capability_id,
+            Partner::Need => m.need_id,
+        };
+        let ids: Vec<i64> = stored.iter().map(partner_id).collect();
+        let refs = self.visible_partners(partner, &ids, who.scope()).await?;
         let items: Vec<Value> = stored
             .iter()
-            .filter_map(|m| {
-                let n = needs.get(&m.need_id)?;
-                let org = orgs.get(&n.org_id);
-                need_facts(n, org).visible_to(who.scope()).then(|| {
-                    let r = listing_ref(n.id, &n.external_id, &n.title, org);
-                    item(m, Partner::Need, &r)
-                })
-            })
+            .filter_map(|m| refs.get(&partner_id(m)).map(|r| item(m, partner, r)))
             .take(limit)
             .collect();
         Ok(json!({ "items": items }))
+    }
+
+    /// The partners among `ids` that `scope` may see, by the one visibility rule.
+    async fn visible_partners(
+        &self,
+        partner: Partner,
+        ids: &[i64],
+        scope: qiao_core::Scope,
+    ) -> Result<HashMap<i64, ListingRef>> {
+        Ok(match partner {
+            Partner::Capability => {
+                let caps = self.store().capabilities_by_ids(ids).await?;
+                let orgs = self.matcher().orgs(caps.values().map(|c| c.org_id)).await?;
+                caps.values()
+                    .filter(|c| capability_facts(c, orgs.get(&c.org_id)).visible_to(scope))
+                    .map(|c| {
+                        (
+                            c.id,
+                            listing_ref(c.id, &c.external_id, &c.title, orgs.get(&c.org_id)),
+                        )
+                    })
+                    .collect()
+            }
+            Partner::Need => {
+                let needs = self.store().needs_by_ids(ids).await?;
+                let orgs = self
+                    .matcher()
+                    .orgs(needs.values().map(|n| n.org_id))
+                    .await?;
+                needs
+                    .values()
+                    .filter(|n| need_facts(n, orgs.get(&n.org_id)).visible_to(scope))
+                    .map(|n| {
+                        (
+                            n.id,
+                            listing_ref(n.id, &n.external_id, &n.title, orgs.get(&n.org_id)),
+                        )
+                    })
+                    .collect()
+            }
+        })
     }
 
     async fn decide(&self, who: &Principal, id: i64, decision: Decision) -> Result<Value> {

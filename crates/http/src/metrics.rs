@@ -1,7 +1,10 @@
 //! A tiny Prometheus registry: request counts and latencies by route, plus a
 //! few gauges set by whoever knows their value (outbox position, index lag).
 //! It renders the text exposition format 0.0.4 itself, so the platform needs
-//! no metrics crate for a handful of series.
+//! no metrics crate for a handful of series. Kept on purpose rather than the
+//! `metrics` facade: the facade records into one process-wide recorder,
+//! while each server here (and each of the many servers a test process
+//! starts) owns its registry, and this one is small and tested.
 //!
 //! Label values come from route templates (`/api/v1/needs/{id}`), never from
 //! raw URLs, and unusual methods are folded into `OTHER`: a client cannot grow

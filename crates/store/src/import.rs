@@ -300,192 +300,128 @@ impl Store {
         finish(tx, actor, "organization", source, &report).await?;
         Ok(report)
     }
-
-    pub async fn import_needs(
-        &self,
-        rows: Vec<Line<NeedRecord>>,
-        actor: &Actor,
-        source: &str,
-    ) -> Result<ImportReport, ImportError> {
-        check_unique_ids(&rows, |r| r.external_id.as_deref())?;
-        let tx = self.begin_write().await?;
-        let mut report = ImportReport::default();
-        let orgs = resolve_orgs(
-            &tx,
-            rows.iter().map(|r| r.record.org_name.as_str()).collect(),
-            OrgKind::Enterprise,
-            &mut report,
-        )
-        .await?;
-        let org_names: HashMap<i64, &str> = orgs.iter().map(|(n, id)| (*id, n.as_str())).collect();
-        let now = Utc::now();
-        let mut touched = Vec::new();
-        let mut inserts = Vec::new();
-        let mut inserted_ids = Vec::new();
-        for chunk in rows.chunks(BATCH) {
-            let ext_ids: Vec<String> = chunk
-                .iter()
-                .filter_map(|r| r.record.external_id.clone())
-                .collect();
-            let existing: HashMap<String, need::Model> = need::Entity::find()
-                .filter(need::Column::ExternalId.is_in(ext_ids))
-                .all(&tx)
-                .await?
-                .into_iter()
-                .filter_map(|m| Some((m.external_id.clone()?, m)))
-                .collect();
-            for row in chunk {
-                let r = &row.record;
-                let org_id = orgs[&r.org_name];
-                let ext = r.external_id.clone().expect("checked");
-                match existing.get(&ext) {
-                    Some(m)
-                        if &convert::need_record(
-                            m,
-                            org_names.get(&m.org_id).copied().unwrap_or(""),
-                        ) == r =>
-                    {
-                        report.unchanged += 1
-                    }
-                    Some(m) => {
-                        let mut am = m.clone().into_active_model();
-                        convert::need_values(r, org_id, &mut am);
-                        am.version = Set(m.version + 1);
-                        am.updated_at = Set(now);
-                        am.update(&tx).await?;
-                        touched.push(m.id);
-                        report.updated += 1;
-                    }
-                    None => {
-                        let mut am = need::ActiveModel {
-                            id: NotSet,
-                            version: Set(1),
-                            created_at: Set(now),
-                            updated_at: Set(now),
-                            deleted_at: Set(None),
-                            ..Default::default()
-                        };
-                        convert::need_values(r, org_id, &mut am);
-                        inserts.push(am);
-                        inserted_ids.push(ext);
-                        report.created += 1;
-                    }
-                }
-            }
-            if inserts.len() >= BATCH {
-                need::Entity::insert_many(std::mem::take(&mut inserts))
-                    .exec(&tx)
-                    .await?;
-            }
-        }
-        if !inserts.is_empty() {
-            need::Entity::insert_many(inserts).exec(&tx).await?;
-        }
-        touched.extend(
-            ids_by_external_id::<need::Entity, _>(
-                &tx,
-                need::Column::ExternalId,
-                |m| m.id,
-                &inserted_ids,
-            )
-            .await?,
-        );
-        outbox::append(&tx, EntityType::Need, Op::Upsert, &touched).await?;
-        finish(tx, actor, "need", source, &report).await?;
-        Ok(report)
-    }
-
-    pub async fn import_capabilities(
-        &self,
-        rows: Vec<Line<CapabilityRecord>>,
-        actor: &Actor,
-        source: &str,
-    ) -> Result<ImportReport, ImportError> {
-        check_unique_ids(&rows, |r| r.external_id.as_deref())?;
-        let tx = self.begin_write().await?;
-        let mut report = ImportReport::default();
-        let orgs = resolve_orgs(
-            &tx,
-            rows.iter().map(|r| r.record.org_name.as_str()).collect(),
-            OrgKind::University,
-            &mut report,
-        )
-        .await?;
-        let org_names: HashMap<i64, &str> = orgs.iter().map(|(n, id)| (*id, n.as_str())).collect();
-        let now = Utc::now();
-        let mut touched = Vec::new();
-        let mut inserts = Vec::new();
-        let mut inserted_ids = Vec::new();
-        for chunk in rows.chunks(BATCH) {
-            let ext_ids: Vec<String> = chunk
-                .iter()
-                .filter_map(|r| r.record.external_id.clone())
-                .collect();
-            let existing: HashMap<String, capability::Model> = capability::Entity::find()
-                .filter(capability::Column::ExternalId.is_in(ext_ids))
-                .all(&tx)
-                .await?
-                .into_iter()
-                .filter_map(|m| Some((m.external_id.clone()?, m)))
-                .collect();
-            for row in chunk {
-                let r = &row.record;
-                let org_id = orgs[&r.org_name];
-                let ext = r.external_id.clone().expect("checked");
-                match existing.get(&ext) {
-                    Some(m)
-                        if &convert::capability_record(
-                            m,
-                            org_names.get(&m.org_id).copied().unwrap_or(""),
-                        ) == r =>
-                    {
-                        report.unchanged += 1
-                    }
-                    Some(m) => {
-                        let mut am = m.clone().into_active_model();
-                        convert::capability_values(r, org_id, &mut am);
-                        am.version = Set(m.version + 1);
-                        am.updated_at = Set(now);
-                        am.update(&tx).await?;
-                        touched.push(m.id);
-                        report.updated += 1;
-                    }
-                    None => {
-                        let mut am = capability::ActiveModel {
-                            id: NotSet,
-                            version: Set(1),
-                            created_at: Set(now),
-                            updated_at: Set(now),
-                            deleted_at: Set(None),
-                            ..Default::default()
-                        };
-                        convert::capability_values(r, org_id, &mut am);
-                        inserts.push(am);
-                        inserted_ids.push(ext);
-                        report.created += 1;
-                    }
-                }
-            }
-            if inserts.len() >= BATCH {
-                capability::Entity::insert_many(std::mem::take(&mut inserts))
-                    .exec(&tx)
-                    .await?;
-            }
-        }
-        if !inserts.is_empty() {
-            capability::Entity::insert_many(inserts).exec(&tx).await?;
-        }
-        touched.extend(
-            ids_by_external_id::<capability::Entity, _>(
-                &tx,
-                capability::Column::ExternalId,
-                |m| m.id,
-                &inserted_ids,
-            )
-            .await?,
-        );
-        outbox::append(&tx, EntityType::Capability, Op::Upsert, &touched).await?;
-        finish(tx, actor, "capability", source, &report).await?;
-        Ok(report)
-    }
 }
+
+/// Needs and capabilities are imported alike; only the names differ.
+macro_rules! import_listings {
+    ($name:ident, $Record:ty, $entity:ident, $org_kind:expr, $to_record:path, $values:path,
+     $etype:expr, $what:literal) => {
+        impl Store {
+            pub async fn $name(
+                &self,
+                rows: Vec<Line<$Record>>,
+                actor: &Actor,
+                source: &str,
+            ) -> Result<ImportReport, ImportError> {
+                check_unique_ids(&rows, |r| r.external_id.as_deref())?;
+                let tx = self.begin_write().await?;
+                let mut report = ImportReport::default();
+                let orgs = resolve_orgs(
+                    &tx,
+                    rows.iter().map(|r| r.record.org_name.as_str()).collect(),
+                    $org_kind,
+                    &mut report,
+                )
+                .await?;
+                let org_names: HashMap<i64, &str> =
+                    orgs.iter().map(|(n, id)| (*id, n.as_str())).collect();
+                let now = Utc::now();
+                let mut touched = Vec::new();
+                let mut inserts = Vec::new();
+                let mut inserted_ids = Vec::new();
+                for chunk in rows.chunks(BATCH) {
+                    let ext_ids: Vec<String> = chunk
+                        .iter()
+                        .filter_map(|r| r.record.external_id.clone())
+                        .collect();
+                    let existing: HashMap<String, $entity::Model> = $entity::Entity::find()
+                        .filter($entity::Column::ExternalId.is_in(ext_ids))
+                        .all(&tx)
+                        .await?
+                        .into_iter()
+                        .filter_map(|m| Some((m.external_id.clone()?, m)))
+                        .collect();
+                    for row in chunk {
+                        let r = &row.record;
+                        let org_id = orgs[&r.org_name];
+                        let ext = r.external_id.clone().expect("checked");
+                        match existing.get(&ext) {
+                            Some(m)
+                                if &$to_record(
+                                    m,
+                                    org_names.get(&m.org_id).copied().unwrap_or(""),
+                                ) == r =>
+                            {
+                                report.unchanged += 1
+                            }
+                            Some(m) => {
+                                let mut am = m.clone().into_active_model();
+                                $values(r, org_id, &mut am);
+                                am.version = Set(m.version + 1);
+                                am.updated_at = Set(now);
+                                am.update(&tx).await?;
+                                touched.push(m.id);
+                                report.updated += 1;
+                            }
+                            None => {
+                                let mut am = $entity::ActiveModel {
+                                    id: NotSet,
+                                    version: Set(1),
+                                    created_at: Set(now),
+                                    updated_at: Set(now),
+                                    deleted_at: Set(None),
+                                    ..Default::default()
+                                };
+                                $values(r, org_id, &mut am);
+                                inserts.push(am);
+                                inserted_ids.push(ext);
+                                report.created += 1;
+                            }
+                        }
+                    }
+                    if inserts.len() >= BATCH {
+                        $entity::Entity::insert_many(std::mem::take(&mut inserts))
+                            .exec(&tx)
+                            .await?;
+                    }
+                }
+                if !inserts.is_empty() {
+                    $entity::Entity::insert_many(inserts).exec(&tx).await?;
+                }
+                touched.extend(
+                    ids_by_external_id::<$entity::Entity, _>(
+                        &tx,
+                        $entity::Column::ExternalId,
+                        |m| m.id,
+                        &inserted_ids,
+                    )
+                    .await?,
+                );
+                outbox::append(&tx, $etype, Op::Upsert, &touched).await?;
+                finish(tx, actor, $what, source, &report).await?;
+                Ok(report)
+            }
+        }
+    };
+}
+
+import_listings!(
+    import_needs,
+    NeedRecord,
+    need,
+    OrgKind::Enterprise,
+    convert::need_record,
+    convert::need_values,
+    EntityType::Need,
+    "need"
+);
+import_listings!(
+    import_capabilities,
+    CapabilityRecord,
+    capability,
+    OrgKind::University,
+    convert::capability_record,
+    convert::capability_values,
+    EntityType::Capability,
+    "capability"
+);
