@@ -342,6 +342,14 @@ impl App {
         self.store()
             .update_user(who.id, change, &who.actor())
             .await?;
+        // Whoever knew the old password keeps no session; the caller's own stays.
+        let keep = match &who.method {
+            AuthMethod::Session { digest, .. } => Some(digest.as_str()),
+            AuthMethod::Token => None,
+        };
+        self.store()
+            .delete_user_sessions_except(who.id, keep)
+            .await?;
         Ok(())
     }
 
