@@ -17,9 +17,10 @@ fn bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
-/// Cleans one text value: drops invisible characters and trims; refuses
-/// control characters (line breaks and tabs only where `multiline`) and
-/// bidirectional controls, saying which.
+/// Cleans one text value: drops invisible characters and trims; in a
+/// single-line field a line break or tab becomes a space (titles copied from
+/// documents often carry them); refuses every other control character and
+/// the bidirectional controls, saying which.
 pub fn clean(input: &str, multiline: bool) -> Result<String, String> {
     let mut out = String::with_capacity(input.len());
     for c in input.chars() {
@@ -32,16 +33,18 @@ pub fn clean(input: &str, multiline: bool) -> Result<String, String> {
                 c as u32
             ));
         }
-        let allowed_break = multiline && matches!(c, '\n' | '\r' | '\t');
-        if c.is_control() && !allowed_break {
+        if matches!(c, '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}') {
+            if multiline && matches!(c, '\n' | '\r' | '\t') {
+                out.push(c);
+            } else if !out.ends_with([' ', '\n']) {
+                out.push(' ');
+            }
+            continue;
+        }
+        if c.is_control() {
             return Err(format!(
-                "contains the control character U+{:04X}{}",
-                c as u32,
-                if matches!(c, '\n' | '\r' | '\t') {
-                    " (this field is a single line)"
-                } else {
-                    ""
-                }
+                "contains the control character U+{:04X}",
+                c as u32
             ));
         }
         out.push(c);
@@ -64,7 +67,7 @@ mod tests {
         for bad in ["a\u{0}b", "a\u{1b}[31m", "bell\u{7}", "abc\u{202E}gpj.exe"] {
             assert!(clean(bad, true).is_err(), "{bad:?}");
         }
-        assert!(clean("line\nbreak", false).is_err());
+        assert_eq!(clean("line\r\nbreak", false).unwrap(), "line break");
         assert_eq!(clean("line\nbreak", true).unwrap(), "line\nbreak");
     }
 }
