@@ -1,4 +1,5 @@
-//! Bulk upsert of validated records by `external_id`, all or nothing.
+//! Bulk upsert of validated records by `external_id` (within the
+//! organization for needs and capabilities), all or nothing.
 //!
 //! A file is written in one transaction with multi-row statements: either
 //! every row lands (with its outbox rows) or none does. Organizations named
@@ -15,8 +16,10 @@ use chrono::Utc;
 use qiao_core::record::{CapabilityRecord, NeedRecord, OrganizationRecord};
 use qiao_core::vocab::{OrgKind, ReviewStatus, Vocabulary};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -73,11 +76,16 @@ pub struct Line<R> {
     pub record: R,
 }
 
+/// Refuses rows without an external id, and rows repeating the external id
+/// of an earlier row with the same `owner`: external ids of needs and
+/// capabilities are unique within their organization, those of
+/// organizations across the file.
 fn check_unique_ids<R>(
     rows: &[Line<R>],
     id: impl Fn(&R) -> Option<&str>,
+    owner: impl Fn(&R) -> &str,
 ) -> Result<(), ImportError> {
-    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    let mut first_seen: HashMap<(&str, &str), usize> = HashMap::new();
     let mut errors = Vec::new();
     for row in rows {
         match id(&row.record) {
@@ -87,13 +95,14 @@ fn check_unique_ids<R>(
                 message: "is required".into(),
             }),
             Some(ext) => {
-                if let Some(first) = first_seen.insert(ext, row.line) {
+                let key = (owner(&row.record), ext);
+                if let Some(first) = first_seen.insert(key, row.line) {
                     errors.push(RowError {
                         line: row.line,
                         field: "external_id".into(),
                         message: format!("\"{ext}\" already appears on line {first}"),
                     });
-                    first_seen.insert(ext, first);
+                    first_seen.insert(key, first);
                 }
             }
         }
@@ -190,21 +199,33 @@ async fn finish(
     Ok(())
 }
 
-/// Ids of rows just inserted, looked up by their external ids.
-async fn ids_by_external_id<E, C>(
+/// The rows with these (external id, organization) pairs: the external id
+/// narrows through the unique index, which leads with it; the pair picks
+/// exactly. Needs and capabilities share external ids across organizations.
+fn with_keys<C: ColumnTrait>(external_id: C, org_id: C, keys: &[(String, i64)]) -> Condition {
+    Condition::all()
+        .add(external_id.is_in(keys.iter().map(|(ext, _)| ext.clone())))
+        .add(
+            Expr::tuple([external_id.into_expr(), org_id.into_expr()])
+                .in_tuples(keys.iter().cloned()),
+        )
+}
+
+/// Ids of rows just inserted, looked up by their (external id, organization).
+async fn ids_by_key<E, C>(
     tx: &DatabaseTransaction,
-    column: C,
+    (external_id, org_id): (C, C),
     id_of: impl Fn(&E::Model) -> i64,
-    ext_ids: &[String],
+    keys: &[(String, i64)],
 ) -> Result<Vec<i64>, ImportError>
 where
     E: EntityTrait,
     C: ColumnTrait,
 {
-    let mut ids = Vec::with_capacity(ext_ids.len());
-    for chunk in ext_ids.chunks(BATCH) {
+    let mut ids = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(BATCH) {
         let rows = E::find()
-            .filter(column.is_in(chunk.iter().cloned()))
+            .filter(with_keys(external_id, org_id, chunk))
             .all(tx)
             .await?;
         ids.extend(rows.iter().map(&id_of));
@@ -219,7 +240,7 @@ impl Store {
         actor: &Actor,
         source: &str,
     ) -> Result<ImportReport, ImportError> {
-        check_unique_ids(&rows, |r| r.external_id.as_deref())?;
+        check_unique_ids(&rows, |r| r.external_id.as_deref(), |_| "")?;
         let mut errors = Vec::new();
         let mut names: HashMap<&str, usize> = HashMap::new();
         for row in &rows {
@@ -313,7 +334,7 @@ macro_rules! import_listings {
                 actor: &Actor,
                 source: &str,
             ) -> Result<ImportReport, ImportError> {
-                check_unique_ids(&rows, |r| r.external_id.as_deref())?;
+                check_unique_ids(&rows, |r| r.external_id.as_deref(), |r| r.org_name.as_str())?;
                 let tx = self.begin_write().await?;
                 let mut report = ImportReport::default();
                 let orgs = resolve_orgs(
@@ -328,24 +349,29 @@ macro_rules! import_listings {
                 let now = Utc::now();
                 let mut touched = Vec::new();
                 let mut inserts = Vec::new();
-                let mut inserted_ids = Vec::new();
+                let mut inserted_keys = Vec::new();
+                let columns = ($entity::Column::ExternalId, $entity::Column::OrgId);
                 for chunk in rows.chunks(BATCH) {
-                    let ext_ids: Vec<String> = chunk
+                    // External ids are unique per organization: a row updates
+                    // its own organization's listing, never another's.
+                    let keys: Vec<(String, i64)> = chunk
                         .iter()
-                        .filter_map(|r| r.record.external_id.clone())
+                        .filter_map(|r| {
+                            Some((r.record.external_id.clone()?, orgs[&r.record.org_name]))
+                        })
                         .collect();
-                    let existing: HashMap<String, $entity::Model> = $entity::Entity::find()
-                        .filter($entity::Column::ExternalId.is_in(ext_ids))
+                    let existing: HashMap<(String, i64), $entity::Model> = $entity::Entity::find()
+                        .filter(with_keys(columns.0, columns.1, &keys))
                         .all(&tx)
                         .await?
                         .into_iter()
-                        .filter_map(|m| Some((m.external_id.clone()?, m)))
+                        .filter_map(|m| Some(((m.external_id.clone()?, m.org_id), m)))
                         .collect();
                     for row in chunk {
                         let r = &row.record;
                         let org_id = orgs[&r.org_name];
-                        let ext = r.external_id.clone().expect("checked");
-                        match existing.get(&ext) {
+                        let key = (r.external_id.clone().expect("checked"), org_id);
+                        match existing.get(&key) {
                             Some(m)
                                 if &$to_record(
                                     m,
@@ -374,7 +400,7 @@ macro_rules! import_listings {
                                 };
                                 $values(r, org_id, &mut am);
                                 inserts.push(am);
-                                inserted_ids.push(ext);
+                                inserted_keys.push(key);
                                 report.created += 1;
                             }
                         }
@@ -389,13 +415,8 @@ macro_rules! import_listings {
                     $entity::Entity::insert_many(inserts).exec(&tx).await?;
                 }
                 touched.extend(
-                    ids_by_external_id::<$entity::Entity, _>(
-                        &tx,
-                        $entity::Column::ExternalId,
-                        |m| m.id,
-                        &inserted_ids,
-                    )
-                    .await?,
+                    ids_by_key::<$entity::Entity, _>(&tx, columns, |m| m.id, &inserted_keys)
+                        .await?,
                 );
                 outbox::append(&tx, $etype, Op::Upsert, &touched).await?;
                 finish(tx, actor, $what, source, &report).await?;

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(unique)]
+    /// Unique within the organization (`org_id`), not across organizations.
     pub external_id: Option<String>,
     pub org_id: i64,
     pub title: String,

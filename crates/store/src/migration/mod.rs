@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20260101_000001_initial;
 mod m20261127_000001_plan_key_needs;
 mod m20261129_000001_membership;
+mod m20261201_000001_external_ids_per_org;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20260101_000001_initial::Migration),
             Box::new(m20261127_000001_plan_key_needs::Migration),
             Box::new(m20261129_000001_membership::Migration),
+            Box::new(m20261201_000001_external_ids_per_org::Migration),
         ]
     }
 }
