@@ -43,11 +43,17 @@ fn json_contains(backend: DbBackend, table: &str, column: &str, code: &str) -> S
     }
 }
 
-/// Listings whose organization passes the rule's review condition.
-fn approved_org_ids() -> SimpleExpr {
+/// Listings (of `table`) whose organization passes the rule's review condition.
+///
+/// A correlated `EXISTS` looks up the one organization by primary key. The
+/// uncorrelated `org_id IN (SELECT id FROM organizations …)` it replaces made
+/// SQLite scan every organization and build a temporary list on each query,
+/// ~3 ms per detail page with the 10k organizations of the real documents.
+fn approved_org_ids(table: &str) -> SimpleExpr {
     let reviews: Vec<String> = PUBLIC_ORG_REVIEW.iter().map(|r| format!("'{r}'")).collect();
     Expr::cust(format!(
-        "org_id IN (SELECT id FROM organizations WHERE review_status IN ({}) AND deleted_at IS NULL)",
+        "EXISTS (SELECT 1 FROM organizations o WHERE o.id = {table}.org_id \
+         AND o.review_status IN ({}) AND o.deleted_at IS NULL)",
         reviews.join(", ")
     ))
 }
@@ -382,7 +388,11 @@ fn public_condition(kind: ListingKind) -> Condition {
     if let Some(visibilities) = rule.visibilities {
         c = c.add(Expr::col("visibility").is_in(visibilities.iter().copied()));
     }
-    c.add(approved_org_ids())
+    let table = match kind {
+        ListingKind::Need => "needs",
+        ListingKind::Capability => "capabilities",
+    };
+    c.add(approved_org_ids(table))
 }
 
 /// A unique `external_id` taken by another row is the client's conflict, not a server error.
