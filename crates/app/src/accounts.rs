@@ -129,6 +129,36 @@ pub struct AccountInput<'a> {
     pub display_name: Option<&'a str>,
 }
 
+/// Longest e-mail address (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// An address fit to be stored and shown: bounded, and nothing but its
+/// surrounding blanks may be white space or a control character.
+fn check_email(email: &str) -> Result<()> {
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(Error::field(
+            "email",
+            format!("has at most {MAX_EMAIL_CHARS} characters"),
+        ));
+    }
+    if email
+        .trim()
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Error::field(
+            "email",
+            "may not contain spaces or control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A one-line text cleaned like every text of a listing (see `qiao_core::text`).
+fn clean_text(field: &str, text: &str) -> Result<String> {
+    qiao_core::text::clean(text, false).map_err(|why| Error::field(field, why))
+}
+
 fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(anyhow::anyhow!("{e}"))
 }
@@ -278,32 +308,47 @@ impl App {
         actor: Actor,
         join: Join,
     ) -> Result<i64> {
+        check_email(input.email)?;
         qiao_store::users::normalize_email(input.email)
             .map_err(|e| Error::field("email", e.to_string()))?;
         credentials::check_password(input.password).map_err(|e| Error::field("password", e))?;
         let role = input.role;
-        if role.needs_organization() && input.org_name.is_none_or(|n| n.trim().is_empty()) {
-            return Err(Error::field(
-                "org_name",
-                "enterprise and university users belong to an organization",
-            ));
-        }
         if let Some(n) = input.org_name
             && n.chars().count() > 200
         {
             return Err(Error::field("org_name", "is longer than 200 characters"));
         }
-        let hash = hash_password(input.password).await?;
-        let email = input.email;
-        let display = input
-            .display_name
-            .map(str::to_string)
-            .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_string());
-        let org = if role.needs_organization() {
-            input.org_name.map(str::trim)
-        } else {
-            None
+        // A new organization is created under this name: the hygiene of every other text.
+        let org = match input.org_name.filter(|_| role.needs_organization()) {
+            Some(name) => Some(clean_text("org_name", name)?).filter(|n| !n.is_empty()),
+            None => None,
         };
+        if role.needs_organization() && org.is_none() {
+            return Err(Error::field(
+                "org_name",
+                "enterprise and university users belong to an organization",
+            ));
+        }
+        if let Some(name) = &org {
+            self.check_org_fits(role, name).await?;
+        }
+        let email = input.email;
+        let display = match input.display_name {
+            Some(name) if name.chars().count() > 100 => {
+                return Err(Error::field(
+                    "display_name",
+                    "is longer than 100 characters",
+                ));
+            }
+            Some(name) => clean_text("display_name", name)?,
+            None => String::new(),
+        };
+        let display = if display.is_empty() {
+            email.trim().split('@').next().unwrap_or(email).to_string()
+        } else {
+            display
+        };
+        let hash = hash_password(input.password).await?;
         let created = self
             .store()
             .create_user(
@@ -311,7 +356,7 @@ impl App {
                     email,
                     display_name: &display,
                     role,
-                    org_name: org,
+                    org_name: org.as_deref(),
                     password_hash: hash,
                     join,
                 },
@@ -319,6 +364,29 @@ impl App {
             )
             .await?;
         Ok(created.id)
+    }
+
+    /// An existing organization of another kind cannot take the user: the
+    /// name is taken (409), before a password is hashed.
+    async fn check_org_fits(&self, role: Role, name: &str) -> Result<()> {
+        let Some(id) = self.store().organization_id_by_name(name).await? else {
+            return Ok(());
+        };
+        let Some(org) = self
+            .store()
+            .get_organization(id, qiao_core::Scope::All)
+            .await?
+        else {
+            return Ok(());
+        };
+        if role.fits(org.record.kind) {
+            return Ok(());
+        }
+        Err(Error::Conflict(format!(
+            "\"{name}\" is a {}, which a {} user cannot belong to",
+            org.record.kind.label_en().to_lowercase(),
+            role.code()
+        )))
     }
 
     pub async fn change_password(&self, who: &Principal, current: &str, new: &str) -> Result<()> {
@@ -480,18 +548,23 @@ impl App {
                 "you cannot disable your own account",
             ));
         }
-        if let Some(name) = &display_name
-            && (name.trim().is_empty() || name.chars().count() > 100)
-        {
-            return Err(Error::field(
-                "display_name",
-                "must have 1 to 100 characters",
-            ));
-        }
+        let display_name = match display_name {
+            Some(name) => {
+                let clean = clean_text("display_name", &name)?;
+                if clean.is_empty() || name.chars().count() > 100 {
+                    return Err(Error::field(
+                        "display_name",
+                        "must have 1 to 100 characters",
+                    ));
+                }
+                Some(clean)
+            }
+            None => None,
+        };
         let change = UserChange {
             role,
             disabled,
-            display_name: display_name.map(|n| n.trim().to_string()),
+            display_name,
             password_hash: None,
             action: if only_disable { "disable" } else { "update" },
         };

@@ -13,7 +13,7 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// The most common passwords (and their Chinese-keyboard favourites) that are refused outright.
-const COMMON_PASSWORDS: &[&str] = &[
+pub const COMMON_PASSWORDS: &[&str] = &[
     "1234567890",
     "12345678910",
     "123456789a",

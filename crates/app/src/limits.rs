@@ -14,6 +14,8 @@ pub const MAX_IDS: usize = 1000;
 pub const MAX_LIMIT: u64 = 100;
 /// SQL takes a signed 64-bit offset.
 pub const MAX_OFFSET: u64 = i64::MAX as u64;
+/// Keys a list may be sorted by (`title` and `name` are one key); `-` first sorts descending.
+pub use qiao_store::listings::SORT_KEYS;
 
 /// What is being listed, for the filters that apply to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +56,15 @@ pub fn check_list(listed: Listed, q: &mut ListQuery) -> Result<()> {
             format!("must be at most {MAX_OFFSET}"),
         ));
     }
+    if let Some(sort) = q.sort.as_deref() {
+        let key = sort.strip_prefix('-').unwrap_or(sort);
+        if !SORT_KEYS.contains(&key) {
+            return Err(Error::BadRequest(format!(
+                "cannot sort by \"{sort}\"; use one of {}, with - first for descending",
+                SORT_KEYS.join(", ")
+            )));
+        }
+    }
     vocab::<Field>("field", &mut q.field)?;
     match listed {
         Listed::Needs => {
@@ -73,6 +84,17 @@ pub fn check_list(listed: Listed, q: &mut ListQuery) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A JSON number that is a whole number fitting `i32`: `3` and `3.0` alike,
+/// as JSON (and JSON Schema's `integer`) have them.
+pub fn whole_i32(v: &serde_json::Value) -> Option<i32> {
+    let n = v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+            .map(|f| f as i64)
+    })?;
+    i32::try_from(n).ok()
 }
 
 /// Refuses an id list longer than [`MAX_IDS`].
@@ -124,7 +146,24 @@ mod tests {
         assert!(check_list(Listed::Organizations, &mut q).is_ok());
         q.limit = 0;
         assert!(check_list(Listed::Organizations, &mut q).is_err());
+        q.limit = 1;
+        for sort in ["-updated_at", "name", "-id"] {
+            q.sort = Some(sort.into());
+            assert!(check_list(Listed::Organizations, &mut q).is_ok(), "{sort}");
+        }
+        for sort in ["", "-", "password", " title"] {
+            q.sort = Some(sort.into());
+            assert!(
+                matches!(check_list(Listed::Needs, &mut q), Err(Error::BadRequest(_))),
+                "{sort}"
+            );
+        }
         assert!(check_ids("need_ids", &vec![1; MAX_IDS]).is_ok());
+        assert_eq!(whole_i32(&serde_json::json!(3.0)), Some(3));
+        assert_eq!(whole_i32(&serde_json::json!(-2)), Some(-2));
+        assert_eq!(whole_i32(&serde_json::json!(2.5)), None);
+        assert_eq!(whole_i32(&serde_json::json!(1e12)), None);
+        assert_eq!(whole_i32(&serde_json::json!("3")), None);
         assert!(check_ids("need_ids", &vec![1; MAX_IDS + 1]).is_err());
     }
 }

@@ -152,12 +152,9 @@ fn take_version(body: &mut Map<String, Value>) -> Result<Option<i32>, Error> {
     }
     match body.remove("version") {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .and_then(|v| i32::try_from(v).ok())
+        Some(v) => crate::limits::whole_i32(&v)
             .map(Some)
             .ok_or_else(|| field_error("version", "must be a whole number")),
-        Some(_) => Err(field_error("version", "must be a whole number")),
     }
 }
 
@@ -229,10 +226,11 @@ pub async fn create<R: Listing>(
         let org_id = who.org_id.ok_or(Error::Forbidden)?;
         authorize(&who, R::resource(org_id), Action::Create)?;
         let own = org_name_of(app, org_id).await?;
-        if let Some(named) = body.get("org_name").and_then(Value::as_str)
-            && named.trim() != own
-        {
-            return Err(Error::Forbidden);
+        match body.get("org_name") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(named)) if named.trim() == own => {}
+            Some(Value::String(_)) => return Err(Error::Forbidden),
+            Some(_) => return Err(field_error("org_name", "expected the organization's name")),
         }
         body.insert("org_name".into(), json!(own));
     }

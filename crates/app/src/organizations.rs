@@ -35,9 +35,7 @@ fn take_version(body: &mut Map<String, Value>) -> Result<Option<i32>> {
     }
     match body.remove("version") {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .and_then(|v| i32::try_from(v).ok())
+        Some(v) => crate::limits::whole_i32(&v)
             .map(Some)
             .ok_or_else(|| Error::field("version", "must be a whole number")),
     }

@@ -85,8 +85,15 @@ pub fn to_query(p: &SearchRequest, audience: Audience) -> Result<SearchQuery, Er
     q.trl_min = p.trl_min;
     q.trl_max = p.trl_max;
     q.status = p.status.clone();
+    let offset = p.offset.unwrap_or(0);
+    if offset as u64 > crate::limits::MAX_OFFSET {
+        return Err(invalid(
+            "offset",
+            format!("must be at most {}", crate::limits::MAX_OFFSET),
+        ));
+    }
     q.limit = limit;
-    q.offset = p.offset.unwrap_or(0);
+    q.offset = offset;
     Ok(q)
 }
 

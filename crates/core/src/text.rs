@@ -42,10 +42,7 @@ pub fn clean(input: &str, multiline: bool) -> Result<String, String> {
             continue;
         }
         if c.is_control() {
-            return Err(format!(
-                "contains the control character U+{:04X}",
-                c as u32
-            ));
+            return Err(format!("contains the control character U+{:04X}", c as u32));
         }
         out.push(c);
     }

@@ -74,3 +74,44 @@ where
             .map_err(|e: QueryRejection| AppError::BadRequest(e.body_text()))
     }
 }
+
+/// Whole numbers in JSON bodies: `2026` and `2026.0` are the same number to
+/// JSON (and JSON Schema's `integer`), though serde reads only the first
+/// into an integer type.
+pub mod whole {
+    use serde::de::{Deserialize, Deserializer, Error};
+    use serde_json::Number;
+
+    fn to_int<T: TryFrom<i64>, E: Error>(n: &Number) -> Result<T, E> {
+        let v = match (n.as_i64(), n.as_f64()) {
+            (Some(v), _) => Some(v),
+            (None, Some(f)) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+                Some(f as i64)
+            }
+            _ => None,
+        };
+        v.and_then(|v| T::try_from(v).ok())
+            .ok_or_else(|| E::custom(format!("{n} is not a whole number in range")))
+    }
+
+    /// For `Option<integer>` fields (null or absent is `None`).
+    pub fn option<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
+        Option::<Number>::deserialize(d)?
+            .map(|n| to_int(&n))
+            .transpose()
+    }
+
+    /// For `Vec<integer>` fields.
+    pub fn vec<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Vec<T>, D::Error> {
+        Vec::<Number>::deserialize(d)?.iter().map(to_int).collect()
+    }
+
+    /// For `Option<Vec<integer>>` fields.
+    pub fn option_vec<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+        d: D,
+    ) -> Result<Option<Vec<T>>, D::Error> {
+        Option::<Vec<Number>>::deserialize(d)?
+            .map(|v| v.iter().map(to_int).collect())
+            .transpose()
+    }
+}

@@ -13,6 +13,7 @@ mod login_limit;
 mod metrics;
 mod pages;
 mod routes;
+mod schema;
 mod server;
 mod views;
 

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
+/// Longest name or target of a need's key indicator, in characters.
+const MAX_INDICATOR: usize = 200;
+
 /// Fields that may hold line breaks and tabs; every other text is one line.
 const MULTILINE: &[&str] = &["description", "terms"];
 
@@ -74,7 +77,10 @@ impl<'a> Reader<'a> {
                 }
             },
             Some(Value::Number(n)) => Some(n.to_string()),
-            Some(Value::Bool(b)) => Some(b.to_string()),
+            Some(Value::Bool(_)) => {
+                self.error(field, "expected text or a number, not true or false");
+                None
+            }
             Some(_) => {
                 self.error(field, "expected a single value, not a list or object");
                 None
@@ -289,20 +295,20 @@ impl<'a> Reader<'a> {
                 for item in items {
                     match item {
                         Value::Object(o) => {
-                            let name = o.get("name").and_then(Value::as_str).unwrap_or("").trim();
+                            let name = o.get("name").and_then(Value::as_str).unwrap_or("");
                             let target = match o.get("target") {
-                                Some(Value::String(s)) => s.trim().to_string(),
+                                Some(Value::String(s)) => s.clone(),
                                 Some(Value::Number(n)) => n.to_string(),
-                                _ => String::new(),
+                                None | Some(Value::Null) => String::new(),
+                                Some(_) => {
+                                    self.error(field, "an indicator's target is text or a number");
+                                    continue;
+                                }
                             };
-                            if name.is_empty() {
-                                self.error(field, "every indicator needs a name");
-                            } else {
-                                out.push(Indicator {
-                                    name: name.to_string(),
-                                    target,
-                                });
-                            }
+                            out.push(Indicator {
+                                name: name.to_string(),
+                                target,
+                            });
                         }
                         Value::String(s) => out.extend(parse_indicator(s)),
                         _ => self.error(
@@ -331,7 +337,32 @@ impl<'a> Reader<'a> {
         if out.len() > 30 {
             self.error(field, "at most 30 indicators are allowed");
         }
-        out
+        // The same hygiene as every other text, whichever form the indicators came in.
+        let mut clean = Vec::with_capacity(out.len());
+        for Indicator { name, target } in out {
+            match (
+                crate::text::clean(&name, false),
+                crate::text::clean(&target, false),
+            ) {
+                (Ok(name), _) if name.is_empty() => {
+                    self.error(field, "every indicator needs a name")
+                }
+                (Ok(name), Ok(target))
+                    if name.chars().count() > MAX_INDICATOR
+                        || target.chars().count() > MAX_INDICATOR =>
+                {
+                    self.error(
+                        field,
+                        format!(
+                            "an indicator's name and target have at most {MAX_INDICATOR} characters"
+                        ),
+                    )
+                }
+                (Ok(name), Ok(target)) => clean.push(Indicator { name, target }),
+                (Err(why), _) | (_, Err(why)) => self.error(field, why),
+            }
+        }
+        clean
     }
 }
 

@@ -137,3 +137,46 @@ fn records_survive_the_round_trip_through_maps() {
         org
     );
 }
+
+#[test]
+fn indicators_get_the_hygiene_of_every_text_and_booleans_are_not_text() {
+    let need = |extra: Value| {
+        let mut m = map(json!({"org_name": "琴岛海工装备有限公司", "title": "系泊链监测"}));
+        m.extend(map(extra));
+        NeedRecord::from_map(&m, ExternalId::Optional)
+    };
+    let fields = |r: Result<NeedRecord, Vec<FieldError>>| -> Vec<String> {
+        r.expect_err("refused")
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    };
+    let ok = need(json!({"indicators": [{"name": " 精度\u{200B} ", "target": 1}]})).expect("valid");
+    assert_eq!(
+        ok.indicators,
+        vec![Indicator {
+            name: "精度".into(),
+            target: "1".into()
+        }]
+    );
+    for bad in [
+        json!({"indicators": [{"name": "精度", "target": "\u{84}"}]}),
+        json!({"indicators": [{"name": "a\u{202E}b"}]}),
+        json!({"indicators": ["精度：\u{1b}[31m"]}),
+        json!({"indicators": [{"name": "精度", "target": "9".repeat(201)}]}),
+        json!({"indicators": [{"name": "精度", "target": true}]}),
+        json!({"indicators": [{"name": 5}]}),
+    ] {
+        assert_eq!(fields(need(bad.clone())), vec!["indicators"], "{bad}");
+    }
+    assert_eq!(
+        fields(need(json!({"description": false}))),
+        vec!["description"]
+    );
+    // A required field that is not text is also missing.
+    assert!(
+        fields(need(json!({"title": true})))
+            .iter()
+            .all(|f| f == "title")
+    );
+}

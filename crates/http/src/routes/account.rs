@@ -6,6 +6,7 @@ use crate::auth::{Viewer, is_https, session_cookie};
 use crate::client_ip::ClientIp;
 use crate::error::{AppError, ProblemDoc};
 use crate::extract::{Json, Path};
+use crate::schema;
 use crate::server::AppState;
 use crate::views::{SessionDoc, TokenDoc, UserDoc};
 use axum::extract::State;
@@ -20,13 +21,16 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
+    #[schema(schema_with = schema::email)]
     pub email: String,
-    /// At least 10 characters, not one of the most common passwords.
+    #[schema(schema_with = schema::new_password)]
     pub password: String,
-    /// `enterprise` or `university`.
+    #[schema(schema_with = schema::registrable_role)]
     pub role: String,
     /// The organization to join or create (new ones await staff approval).
+    #[schema(schema_with = schema::org_name)]
     pub org_name: String,
+    #[schema(schema_with = schema::new_display_name)]
     pub display_name: Option<String>,
 }
 
@@ -34,7 +38,7 @@ pub struct RegisterBody {
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
     responses((status = 201, body = UserDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
-        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "the e-mail is taken"),
+        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "the e-mail is taken, or the organization named is of a kind the user cannot belong to"),
         (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, body = ProblemDoc, content_type = "application/problem+json", description = "too many password checks at once; try again shortly")))]
@@ -141,6 +145,7 @@ pub async fn me(
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     pub current_password: String,
+    #[schema(schema_with = schema::new_password)]
     pub new_password: String,
 }
 
@@ -169,6 +174,7 @@ pub async fn change_password(
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     /// What the token is for, e.g. "ERP 对接".
+    #[schema(schema_with = schema::short_name)]
     pub name: String,
 }
 
@@ -207,7 +213,7 @@ pub async fn list_tokens(
 }
 
 /// Revoke one of the caller's API tokens.
-#[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", tag = "auth", params(("id" = i64, Path, description = "Token id")),
+#[utoipa::path(delete, path = "/api/v1/auth/tokens/{id}", tag = "auth", params(("id" = i64, Path, minimum = 1, description = "Token id")),
     responses((status = 204),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "a missing CSRF token"),

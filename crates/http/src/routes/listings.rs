@@ -2,8 +2,8 @@
 //! in the application layer; the annotated handlers below name the routes
 //! for the OpenAPI description and type what each answers.
 
-use super::ListParams;
-use super::inputs::{CapabilityInputDoc, NeedInputDoc};
+use super::inputs::{CapabilityCreateDoc, CapabilityPatchDoc, NeedCreateDoc, NeedPatchDoc};
+use super::{CapabilityListParams, NeedListParams};
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
 use crate::extract::{Json, Path, Query};
@@ -16,7 +16,7 @@ use qiao_core::record::{CapabilityRecord, NeedRecord};
 use serde_json::{Map, Value};
 
 /// List technology needs visible to the caller.
-#[utoipa::path(get, path = "/api/v1/needs", tag = "needs", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/needs", tag = "needs", params(NeedListParams),
     responses((status = 200, body = NeedPage),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token"),
@@ -24,14 +24,14 @@ use serde_json::{Map, Value};
 pub async fn list_needs(
     State(s): State<AppState>,
     viewer: Viewer,
-    Query(p): Query<ListParams>,
+    Query(p): Query<NeedListParams>,
 ) -> Result<axum::Json<NeedPage>, AppError> {
-    let page = list::<NeedRecord>(&s.app, &viewer, &p.query()?).await?;
+    let page = list::<NeedRecord>(&s.app, &viewer, &p.query()).await?;
     Ok(axum::Json(typed(page)?))
 }
 
 /// Post a technology need (enterprise members for their organization; staff for any).
-#[utoipa::path(post, path = "/api/v1/needs", tag = "needs", request_body = NeedInputDoc,
+#[utoipa::path(post, path = "/api/v1/needs", tag = "needs", request_body = NeedCreateDoc,
     responses((status = 201, body = NeedDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "not a JSON object"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -49,7 +49,7 @@ pub async fn create_need(
 }
 
 /// One need; staff-only needs answer 404 to everyone but their owner and staff.
-#[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "needs", params(("id" = i64, Path, description = "Need id")),
+#[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "needs", params(("id" = i64, Path, minimum = 1, description = "Need id")),
     responses((status = 200, body = NeedDoc),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
@@ -64,7 +64,7 @@ pub async fn get_need(
 }
 
 /// Change some fields of a need; send `version` to refuse a lost update (409).
-#[utoipa::path(patch, path = "/api/v1/needs/{id}", tag = "needs", params(("id" = i64, Path, description = "Need id")), request_body = NeedInputDoc,
+#[utoipa::path(patch, path = "/api/v1/needs/{id}", tag = "needs", params(("id" = i64, Path, minimum = 1, description = "Need id")), request_body = NeedPatchDoc,
     responses((status = 200, body = NeedDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "not a JSON object"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -84,7 +84,7 @@ pub async fn patch_need(
 }
 
 /// Delete a need (kept for history, gone from every list).
-#[utoipa::path(delete, path = "/api/v1/needs/{id}", tag = "needs", params(("id" = i64, Path, description = "Need id")),
+#[utoipa::path(delete, path = "/api/v1/needs/{id}", tag = "needs", params(("id" = i64, Path, minimum = 1, description = "Need id")),
     responses((status = 204),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not allowed, or a missing CSRF token"),
@@ -99,7 +99,7 @@ pub async fn delete_need(
 }
 
 /// List capabilities visible to the caller.
-#[utoipa::path(get, path = "/api/v1/capabilities", tag = "capabilities", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/capabilities", tag = "capabilities", params(CapabilityListParams),
     responses((status = 200, body = CapabilityPage),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token"),
@@ -107,14 +107,14 @@ pub async fn delete_need(
 pub async fn list_capabilities(
     State(s): State<AppState>,
     viewer: Viewer,
-    Query(p): Query<ListParams>,
+    Query(p): Query<CapabilityListParams>,
 ) -> Result<axum::Json<CapabilityPage>, AppError> {
-    let page = list::<CapabilityRecord>(&s.app, &viewer, &p.query()?).await?;
+    let page = list::<CapabilityRecord>(&s.app, &viewer, &p.query()).await?;
     Ok(axum::Json(typed(page)?))
 }
 
 /// List a capability (university/institute members for their organization; staff for any).
-#[utoipa::path(post, path = "/api/v1/capabilities", tag = "capabilities", request_body = CapabilityInputDoc,
+#[utoipa::path(post, path = "/api/v1/capabilities", tag = "capabilities", request_body = CapabilityCreateDoc,
     responses((status = 201, body = CapabilityDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "not a JSON object"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -132,7 +132,7 @@ pub async fn create_capability(
 }
 
 /// One capability.
-#[utoipa::path(get, path = "/api/v1/capabilities/{id}", tag = "capabilities", params(("id" = i64, Path, description = "Capability id")),
+#[utoipa::path(get, path = "/api/v1/capabilities/{id}", tag = "capabilities", params(("id" = i64, Path, minimum = 1, description = "Capability id")),
     responses((status = 200, body = CapabilityDoc),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
@@ -147,7 +147,7 @@ pub async fn get_capability(
 }
 
 /// Change some fields of a capability.
-#[utoipa::path(patch, path = "/api/v1/capabilities/{id}", tag = "capabilities", params(("id" = i64, Path, description = "Capability id")), request_body = CapabilityInputDoc,
+#[utoipa::path(patch, path = "/api/v1/capabilities/{id}", tag = "capabilities", params(("id" = i64, Path, minimum = 1, description = "Capability id")), request_body = CapabilityPatchDoc,
     responses((status = 200, body = CapabilityDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "not a JSON object"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -167,7 +167,7 @@ pub async fn patch_capability(
 }
 
 /// Delete a capability.
-#[utoipa::path(delete, path = "/api/v1/capabilities/{id}", tag = "capabilities", params(("id" = i64, Path, description = "Capability id")),
+#[utoipa::path(delete, path = "/api/v1/capabilities/{id}", tag = "capabilities", params(("id" = i64, Path, minimum = 1, description = "Capability id")),
     responses((status = 204),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not allowed, or a missing CSRF token"),

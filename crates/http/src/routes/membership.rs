@@ -46,13 +46,13 @@ pub struct MembershipRequestList {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MembershipParams {
-    /// `pending`, `approved` or `refused`.
+    #[param(schema_with = crate::schema::membership_status)]
     pub status: Option<String>,
 }
 
 /// Ask to join an organization (a signed-in enterprise or university user without one).
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/membership-requests", tag = "organizations",
-    params(("id" = i64, Path, description = "Organization id")),
+    params(("id" = i64, Path, minimum = 1, description = "Organization id")),
     responses((status = 201, body = MembershipRequestView),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
@@ -74,8 +74,9 @@ pub async fn request_membership(
 /// Membership requests: staff see all, an organization's admin member those to it, others their own.
 #[utoipa::path(get, path = "/api/v1/membership-requests", tag = "organizations", params(MembershipParams),
     responses((status = 200, body = MembershipRequestList),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, body = ProblemDoc, content_type = "application/problem+json")))]
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown status")))]
 pub async fn list_membership_requests(
     State(s): State<AppState>,
     viewer: Viewer,
@@ -92,7 +93,7 @@ pub async fn list_membership_requests(
 
 /// Approve a membership request (the organization's admin member or staff); the user joins.
 #[utoipa::path(post, path = "/api/v1/membership-requests/{id}/approve", tag = "organizations",
-    params(("id" = i64, Path, description = "Membership request id")),
+    params(("id" = i64, Path, minimum = 1, description = "Membership request id")),
     responses((status = 200, body = MembershipRequestView),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
@@ -112,7 +113,7 @@ pub async fn approve_membership(
 
 /// Refuse a membership request (the organization's admin member or staff).
 #[utoipa::path(post, path = "/api/v1/membership-requests/{id}/refuse", tag = "organizations",
-    params(("id" = i64, Path, description = "Membership request id")),
+    params(("id" = i64, Path, minimum = 1, description = "Membership request id")),
     responses((status = 200, body = MembershipRequestView),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json"),

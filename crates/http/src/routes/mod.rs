@@ -11,57 +11,148 @@ pub mod system;
 pub mod transfer;
 pub mod users;
 
+use crate::schema;
+use qiao_core::vocab::{
+    CapabilityKind, CapabilityStatus, Field, NeedStatus, OrgKind, ReviewStatus, Visibility,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
-pub const MAX_LIMIT: u64 = 100;
+pub const MAX_LIMIT: u64 = qiao_app::limits::MAX_LIMIT;
 
-/// Filters, sorting and paging shared by list endpoints.
+/// `sort` of the list endpoints: a key, `-` first for descending.
+fn sort_schema() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(qiao_app::limits::SORT_KEYS.iter().flat_map(|k| [k.to_string(), format!("-{k}")])))
+        .description(Some(
+            "Sort key, `-` first for descending (`title` and `name` are the same key). Default `-updated_at`.",
+        ))
+        .into()
+}
+
+/// Filters, sorting and paging of `GET /api/v1/needs`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ListParams {
+pub struct NeedListParams {
     /// Exact external id.
     pub external_id: Option<String>,
     /// Owner organization id.
     pub org_id: Option<i64>,
-    /// Status code (need: draft/published/matched/closed; capability: draft/published/withdrawn; organization: pending/approved/rejected).
+    #[param(schema_with = schema::code::<NeedStatus>)]
     pub status: Option<String>,
-    /// Field code, e.g. `new_energy`.
+    #[param(schema_with = schema::code::<Field>)]
     pub field: Option<String>,
-    /// Capability kind or organization kind code.
-    pub kind: Option<String>,
-    /// Need visibility: `public` or `staff_only`.
+    #[param(schema_with = schema::code::<Visibility>)]
     pub visibility: Option<String>,
-    /// `updated_at`, `created_at`, `title`/`name` or `id`; prefix `-` for descending. Default `-updated_at`.
+    #[param(schema_with = sort_schema)]
     pub sort: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// Items to skip (default 0).
+    #[param(maximum = 9223372036854775807_u64)]
     pub offset: Option<u64>,
 }
 
-impl ListParams {
-    pub fn query(&self) -> Result<qiao_core::stored::ListQuery, crate::error::AppError> {
-        let limit = self.limit.unwrap_or(20);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(crate::error::AppError::Validation(vec![
-                qiao_core::record::FieldError {
-                    field: "limit".into(),
-                    message: format!("must be between 1 and {MAX_LIMIT}"),
-                },
-            ]));
-        }
-        Ok(qiao_core::stored::ListQuery {
-            external_id: self.external_id.clone(),
+/// Filters, sorting and paging of `GET /api/v1/capabilities`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CapabilityListParams {
+    /// Exact external id.
+    pub external_id: Option<String>,
+    /// Owner organization id.
+    pub org_id: Option<i64>,
+    #[param(schema_with = schema::code::<CapabilityStatus>)]
+    pub status: Option<String>,
+    #[param(schema_with = schema::code::<Field>)]
+    pub field: Option<String>,
+    #[param(schema_with = schema::code::<CapabilityKind>)]
+    pub kind: Option<String>,
+    #[param(schema_with = sort_schema)]
+    pub sort: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    /// Items to skip (default 0).
+    #[param(maximum = 9223372036854775807_u64)]
+    pub offset: Option<u64>,
+}
+
+/// Filters, sorting and paging of `GET /api/v1/organizations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationListParams {
+    /// Exact external id.
+    pub external_id: Option<String>,
+    /// Review status (staff see every organization; others only approved ones).
+    #[param(schema_with = schema::code::<ReviewStatus>)]
+    pub status: Option<String>,
+    #[param(schema_with = schema::code::<Field>)]
+    pub field: Option<String>,
+    #[param(schema_with = schema::code::<OrgKind>)]
+    pub kind: Option<String>,
+    #[param(schema_with = sort_schema)]
+    pub sort: Option<String>,
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    /// Items to skip (default 0).
+    #[param(maximum = 9223372036854775807_u64)]
+    pub offset: Option<u64>,
+}
+
+/// The list query of the application; its codes, sort and paging are checked there.
+fn list_query(
+    external_id: Option<String>,
+    sort: Option<String>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+) -> qiao_core::stored::ListQuery {
+    qiao_core::stored::ListQuery {
+        external_id,
+        sort,
+        limit: limit.unwrap_or(20),
+        offset: offset.unwrap_or(0),
+        ..Default::default()
+    }
+}
+
+impl NeedListParams {
+    pub fn query(self) -> qiao_core::stored::ListQuery {
+        qiao_core::stored::ListQuery {
             org_id: self.org_id,
-            status: self.status.clone(),
-            field: self.field.clone(),
-            kind: self.kind.clone(),
-            visibility: self.visibility.clone(),
-            sort: self.sort.clone(),
-            limit,
-            offset: self.offset.unwrap_or(0),
-        })
+            status: self.status,
+            field: self.field,
+            visibility: self.visibility,
+            ..list_query(self.external_id, self.sort, self.limit, self.offset)
+        }
+    }
+}
+
+impl CapabilityListParams {
+    pub fn query(self) -> qiao_core::stored::ListQuery {
+        qiao_core::stored::ListQuery {
+            org_id: self.org_id,
+            status: self.status,
+            field: self.field,
+            kind: self.kind,
+            ..list_query(self.external_id, self.sort, self.limit, self.offset)
+        }
+    }
+}
+
+impl OrganizationListParams {
+    pub fn query(self) -> qiao_core::stored::ListQuery {
+        qiao_core::stored::ListQuery {
+            status: self.status,
+            field: self.field,
+            kind: self.kind,
+            ..list_query(self.external_id, self.sort, self.limit, self.offset)
+        }
     }
 }

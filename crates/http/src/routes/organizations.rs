@@ -1,8 +1,8 @@
 //! Organizations: public profiles of approved ones, staff review, members
 //! keeping their own profile up to date.
 
-use super::ListParams;
-use super::inputs::OrganizationInputDoc;
+use super::OrganizationListParams;
+use super::inputs::{OrganizationCreateDoc, OrganizationPatchDoc};
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
 use crate::extract::{Json, Path, Query};
@@ -22,7 +22,7 @@ fn view(o: &StoredOrg, viewer: &Viewer) -> Result<OrganizationDoc, AppError> {
 }
 
 /// List organizations: approved ones for everyone; all for staff (filter `status=pending` to review).
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", params(OrganizationListParams),
     responses((status = 200, body = OrganizationPage),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token"),
@@ -30,9 +30,9 @@ fn view(o: &StoredOrg, viewer: &Viewer) -> Result<OrganizationDoc, AppError> {
 pub async fn list_organizations(
     State(s): State<AppState>,
     viewer: Viewer,
-    Query(p): Query<ListParams>,
+    Query(p): Query<OrganizationListParams>,
 ) -> Result<axum::Json<OrganizationPage>, AppError> {
-    let q = p.query()?;
+    let q = p.query();
     let page = s.app.organizations(&viewer, &q).await?;
     Ok(axum::Json(OrganizationPage {
         total: page.total,
@@ -47,7 +47,7 @@ pub async fn list_organizations(
 }
 
 /// Register an organization (staff; it is approved at once).
-#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = OrganizationInputDoc,
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = OrganizationCreateDoc,
     responses((status = 201, body = OrganizationDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "not a JSON object"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -68,7 +68,7 @@ pub async fn create_organization(
 }
 
 /// One organization (pending ones only for staff and their members).
-#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", params(("id" = i64, Path, description = "Organization id")),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", params(("id" = i64, Path, minimum = 1, description = "Organization id")),
     responses((status = 200, body = OrganizationDoc),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
@@ -82,8 +82,8 @@ pub async fn get_organization(
 }
 
 /// Update an organization's profile (its members or staff).
-#[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "organizations", params(("id" = i64, Path, description = "Organization id")),
-    request_body = OrganizationInputDoc,
+#[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "organizations", params(("id" = i64, Path, minimum = 1, description = "Organization id")),
+    request_body = OrganizationPatchDoc,
     responses((status = 200, body = OrganizationDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "not a JSON object"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -106,7 +106,7 @@ pub async fn patch_organization(
 }
 
 /// Delete an organization (staff).
-#[utoipa::path(delete, path = "/api/v1/organizations/{id}", tag = "organizations", params(("id" = i64, Path, description = "Organization id")),
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}", tag = "organizations", params(("id" = i64, Path, minimum = 1, description = "Organization id")),
     responses((status = 204),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not staff, or a missing CSRF token"),
@@ -124,11 +124,12 @@ pub async fn delete_organization(
 #[serde(deny_unknown_fields)]
 pub struct ReviewBody {
     /// `approved` or `rejected` (or 已通过 / 已驳回).
+    #[schema(schema_with = crate::schema::review_decision)]
     pub status: String,
 }
 
 /// Approve or reject an organization (staff). Listings of an organization are public only once it is approved.
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/review", tag = "organizations", params(("id" = i64, Path, description = "Organization id")),
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/review", tag = "organizations", params(("id" = i64, Path, minimum = 1, description = "Organization id")),
     request_body = ReviewBody,
     responses((status = 200, body = OrganizationDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),

@@ -16,9 +16,10 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Search text (Chinese or English); empty lists by recency. At most 500 characters.
+    #[param(max_length = 500)]
     pub q: Option<String>,
-    /// `need` or `capability`.
     #[serde(rename = "type")]
+    #[param(schema_with = type_schema)]
     pub kind: Option<String>,
     /// Field code, e.g. `new_energy`.
     pub field: Option<String>,
@@ -29,17 +30,35 @@ pub struct SearchParams {
     /// Cooperation mode code.
     pub mode: Option<String>,
     /// Lowest technology readiness level (1–9).
+    #[param(minimum = 1, maximum = 9)]
     pub trl_min: Option<u8>,
     /// Highest technology readiness level (1–9).
+    #[param(minimum = 1, maximum = 9)]
     pub trl_max: Option<u8>,
     /// Status code.
     pub status: Option<String>,
-    /// `relevance` (default) or `updated`.
+    #[param(schema_with = sort_schema)]
     pub sort: Option<String>,
     /// 1–100, default 10.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
-    /// Default 0.
+    /// Default 0; hits beyond the 10,000th are not returned.
+    #[param(maximum = 9223372036854775807_u64)]
     pub offset: Option<usize>,
+}
+
+fn type_schema() -> utoipa::openapi::schema::Schema {
+    crate::schema::one_of(
+        &["need", "capability", ""],
+        "`need` or `capability`; empty or absent for both.",
+    )
+}
+
+fn sort_schema() -> utoipa::openapi::schema::Schema {
+    crate::schema::one_of(
+        &["relevance", "updated", ""],
+        "`relevance` (default; empty means the same) or `updated`.",
+    )
 }
 
 impl From<SearchParams> for SearchRequest {
@@ -64,7 +83,7 @@ impl From<SearchParams> for SearchRequest {
 /// Search needs and capabilities. Staff-only needs appear only to their owner and staff, in hits, totals and facets alike.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
     responses((status = 200, body = SearchResultsDoc),
-        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "only punctuation, over 500 characters, or an unknown or malformed parameter"),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "text over 500 characters or without words to search for (only punctuation), or an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token"),
         (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a bad filter")))]
 pub async fn search(

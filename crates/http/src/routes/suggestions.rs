@@ -8,7 +8,8 @@
 
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{Json, Path, Query, whole};
+use crate::schema;
 use crate::server::AppState;
 use crate::views::{
     AssignmentDoc, DecisionDoc, GreedyDoc, ProposalDoc, SuggestionListDoc, typed, typed_from,
@@ -16,6 +17,7 @@ use crate::views::{
 use axum::extract::State;
 use chrono::Datelike;
 use qiao_app::suggestions::DEFAULT_LIMIT;
+use qiao_core::vocab::{RejectReason, Vocabulary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -24,6 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct SuggestionParams {
     /// 1–50, default 10.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
 }
 
@@ -31,7 +34,7 @@ pub struct SuggestionParams {
 /// (recorded for review); the need's owner gets those staff accepted; anyone
 /// else who can see the need is refused, and a need they cannot see is 404.
 #[utoipa::path(get, path = "/api/v1/needs/{id}/suggestions", tag = "suggestions",
-    params(("id" = i64, Path, description = "Need id"), SuggestionParams),
+    params(("id" = i64, Path, minimum = 1, description = "Need id"), SuggestionParams),
     responses((status = 200, body = SuggestionListDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -55,7 +58,7 @@ pub async fn need_suggestions(
 /// (recorded for review); the capability's owner gets the needs staff
 /// accepted, without staff-only ones; anyone else is refused.
 #[utoipa::path(get, path = "/api/v1/capabilities/{id}/suggestions", tag = "suggestions",
-    params(("id" = i64, Path, description = "Capability id"), SuggestionParams),
+    params(("id" = i64, Path, minimum = 1, description = "Capability id"), SuggestionParams),
     responses((status = 200, body = SuggestionListDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -83,14 +86,15 @@ pub struct AcceptInput {
     /// Open a cooperation project (status planned, origin match) for the pair.
     #[serde(default)]
     pub create_project: bool,
-    /// The project's plan year; default the current year.
+    #[serde(default, deserialize_with = "whole::option")]
+    #[schema(schema_with = schema::plan_year_or_null)]
     pub plan_year: Option<i32>,
     /// Count the project among the year's key projects (重点项目).
     #[serde(default)]
     pub key_project: bool,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RejectInput {
     /// `direction_mismatch` (方向不符), `insufficient_maturity` (成熟度不足), `budget_mismatch` (预算不符), `existing_cooperation` (已有合作) or `other` (其他, with a note).
@@ -100,9 +104,37 @@ pub struct RejectInput {
     pub note: String,
 }
 
+/// The reason, and a note of at most 1,000 characters that `other` requires.
+impl schema::Json for RejectInput {
+    fn json() -> serde_json::Value {
+        let reasons: Vec<&str> = RejectReason::ALL
+            .iter()
+            .map(|r| r.code())
+            .filter(|r| *r != RejectReason::Other.code())
+            .collect();
+        let note = |required: bool| {
+            let mut note = serde_json::json!({"type": "string", "maxLength": 1000});
+            if required {
+                note["pattern"] = schema::NOT_BLANK.into();
+            }
+            note
+        };
+        serde_json::json!({
+            "description": "Why the suggestion is rejected: `direction_mismatch` (方向不符), `insufficient_maturity` (成熟度不足), `budget_mismatch` (预算不符), `existing_cooperation` (已有合作), or `other` (其他) with a note.",
+            "oneOf": [
+                {"type": "object", "additionalProperties": false, "required": ["reason"],
+                 "properties": {"reason": {"type": "string", "enum": reasons}, "note": note(false)}},
+                {"type": "object", "additionalProperties": false, "required": ["reason", "note"],
+                 "properties": {"reason": {"type": "string", "enum": [RejectReason::Other.code()]}, "note": note(true)}},
+            ],
+        })
+    }
+}
+schema::as_schema!(RejectInput);
+
 /// Accept a suggestion (staff); optionally open a planned cooperation project for the pair.
 #[utoipa::path(post, path = "/api/v1/suggestions/{id}/accept", tag = "suggestions",
-    params(("id" = i64, Path, description = "Suggestion id")), request_body = AcceptInput,
+    params(("id" = i64, Path, minimum = 1, description = "Suggestion id")), request_body = AcceptInput,
     responses((status = 200, body = DecisionDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -133,7 +165,7 @@ pub async fn accept(
 
 /// Reject a suggestion (staff) with a reason; the pair is never suggested again.
 #[utoipa::path(post, path = "/api/v1/suggestions/{id}/reject", tag = "suggestions",
-    params(("id" = i64, Path, description = "Suggestion id")), request_body = RejectInput,
+    params(("id" = i64, Path, minimum = 1, description = "Suggestion id")), request_body = RejectInput,
     responses((status = 200, body = DecisionDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -157,7 +189,7 @@ pub async fn reject(
 
 /// Mark a suggestion as contacted (staff got in touch with both sides).
 #[utoipa::path(post, path = "/api/v1/suggestions/{id}/contacted", tag = "suggestions",
-    params(("id" = i64, Path, description = "Suggestion id")),
+    params(("id" = i64, Path, minimum = 1, description = "Suggestion id")),
     responses((status = 200, body = DecisionDoc),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not staff, or a missing CSRF token"),
@@ -179,10 +211,16 @@ pub async fn contacted(
 #[serde(deny_unknown_fields)]
 pub struct AssignmentInput {
     /// Proposals per need, 1–10 (default 3).
+    #[serde(default, deserialize_with = "whole::option")]
+    #[schema(minimum = 1, maximum = 10)]
     pub k: Option<u32>,
     /// At most this many proposals per university or institute.
+    #[serde(default, deserialize_with = "whole::option")]
+    #[schema(minimum = 1)]
     pub per_university: Option<u32>,
     /// Only these open needs.
+    #[serde(default, deserialize_with = "whole::option_vec")]
+    #[schema(max_items = 1000)]
     pub need_ids: Option<Vec<i64>>,
     /// Only the needs flagged for the year's key-project plan.
     #[serde(default)]
@@ -194,7 +232,7 @@ pub struct AssignmentInput {
 /// team's remaining capacity (exactly, as a min-cost flow); rejected pairs are
 /// excluded. The proposals are stored as suggestions for review.
 #[utoipa::path(post, path = "/api/v1/plans/{year}/assignments", tag = "suggestions",
-    params(("year" = i32, Path, description = "Plan year")), request_body = AssignmentInput,
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Plan year (2000–2100)")), request_body = AssignmentInput,
     responses((status = 200, body = AssignmentDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
@@ -255,12 +293,14 @@ pub async fn assignments(
 #[serde(deny_unknown_fields)]
 pub struct KeyNeedsDoc {
     /// Needs flagged for the year's key-project plan.
+    #[serde(deserialize_with = "whole::vec")]
+    #[schema(schema_with = schema::need_ids)]
     pub need_ids: Vec<i64>,
 }
 
 /// Needs flagged for the year's key-project plan (staff).
 #[utoipa::path(get, path = "/api/v1/plans/{year}/key-needs", tag = "suggestions",
-    params(("year" = i32, Path, description = "Plan year")),
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Plan year (2000–2100)")),
     responses((status = 200, body = KeyNeedsDoc),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
@@ -277,7 +317,7 @@ pub async fn get_key_needs(
 
 /// Replace the needs flagged for the year's key-project plan (staff; audited).
 #[utoipa::path(put, path = "/api/v1/plans/{year}/key-needs", tag = "suggestions",
-    params(("year" = i32, Path, description = "Plan year")), request_body = KeyNeedsDoc,
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Plan year (2000–2100)")), request_body = KeyNeedsDoc,
     responses((status = 200, body = KeyNeedsDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an id names no need, or a malformed body"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),

@@ -19,16 +19,26 @@ pub const IMPORT_BODY_LIMIT: usize = 64 * 1024 * 1024;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParams {
-    /// `xlsx`, `csv` or `jsonl` (default `xlsx`).
+    #[param(schema_with = format_schema)]
     pub format: Option<String>,
     /// Only the header row, as a template to fill in.
     pub template: Option<bool>,
 }
 
+fn format_schema() -> utoipa::openapi::schema::Schema {
+    crate::schema::one_of(
+        &["xlsx", "csv", "jsonl"],
+        "`xlsx` (default), `csv` or `jsonl`.",
+    )
+}
+
 /// Download organizations, needs, capabilities or projects as a file, with exactly what the caller may see.
 #[utoipa::path(get, path = "/api/v1/export/{kind}", tag = "transfer",
-    params(("kind" = String, Path, description = "organizations, needs, capabilities or projects"), FormatParams),
-    responses((status = 200, description = "the file", content_type = "application/octet-stream"),
+    params(("kind" = inline(ExportKind), Path, description = "What to export."), FormatParams),
+    responses((status = 200, description = "the file (with `Content-Disposition: attachment`)", content(
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+            (String = "application/jsonl"))),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "an unknown or malformed parameter"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json", description = "an invalid API token, or projects without signing in"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
@@ -59,9 +69,30 @@ pub async fn export(
     Ok(response)
 }
 
+/// What to export.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ExportKind {
+    Organizations,
+    Needs,
+    Capabilities,
+    Projects,
+}
+
+/// What to import.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ImportKind {
+    Organizations,
+    Needs,
+    Capabilities,
+}
+
 /// Import a file of organizations, needs or capabilities (staff). All rows or none: a bad file answers 422 with every bad row.
 #[utoipa::path(post, path = "/api/v1/import/{kind}", tag = "transfer",
-    params(("kind" = String, Path, description = "organizations, needs or capabilities"), FormatParams),
+    params(("kind" = inline(ImportKind), Path, description = "What to import."), FormatParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file's bytes"),
     responses((status = 200, body = ImportReportDoc, description = "created / updated / unchanged counts"),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a file that cannot be read, or an unknown or malformed parameter"),

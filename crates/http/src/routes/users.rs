@@ -3,6 +3,7 @@
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
 use crate::extract::{Json, Path, Query};
+use crate::schema;
 use crate::server::AppState;
 use crate::views::{UserDoc, UserPage};
 use axum::extract::State;
@@ -22,8 +23,10 @@ pub fn parse_role(role: &str) -> Result<Role, AppError> {
 #[into_params(parameter_in = Query)]
 pub struct UserListParams {
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// Items to skip.
+    #[param(maximum = 9223372036854775807_u64)]
     pub offset: Option<u64>,
 }
 
@@ -52,6 +55,12 @@ pub async fn list_users(
         return Err(invalid("limit", "must be between 1 and 100"));
     }
     let offset = p.offset.unwrap_or(0);
+    if offset > qiao_app::limits::MAX_OFFSET {
+        return Err(invalid(
+            "offset",
+            format!("must be at most {}", qiao_app::limits::MAX_OFFSET),
+        ));
+    }
     let (users, total) = s.app.users(&who, limit, offset).await?;
     Ok(axum::Json(UserPage {
         total,
@@ -61,7 +70,7 @@ pub async fn list_users(
     }))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
     pub email: String,
@@ -72,13 +81,45 @@ pub struct NewUserBody {
     pub display_name: Option<String>,
 }
 
+/// Enterprise and university users name their organization; staff and admins belong to none.
+impl schema::Json for NewUserBody {
+    fn json() -> serde_json::Value {
+        let user = |roles: &[&str], org_name: serde_json::Value| {
+            let mut required = vec!["email", "password", "role"];
+            if org_name["type"] == "string" {
+                required.push("org_name");
+            }
+            serde_json::json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": required,
+                "properties": {
+                    "email": schema::email(),
+                    "password": schema::new_password(),
+                    "role": {"type": "string", "enum": roles},
+                    "org_name": org_name,
+                    "display_name": schema::new_display_name(),
+                },
+            })
+        };
+        serde_json::json!({
+            "description": "A new account: enterprise and university users name their organization (created pending if new).",
+            "oneOf": [
+                user(&["enterprise", "university"], serde_json::to_value(schema::org_name()).unwrap_or_default()),
+                user(&["staff", "admin"], serde_json::json!({"type": ["string", "null"], "maxLength": 200})),
+            ],
+        })
+    }
+}
+schema::as_schema!(NewUserBody);
+
 /// Create a user (admins).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
     responses((status = 201, body = UserDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, body = ProblemDoc, content_type = "application/problem+json", description = "not an admin, or a missing CSRF token"),
-        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "the e-mail is taken"),
+        (status = 409, body = ProblemDoc, content_type = "application/problem+json", description = "the e-mail is taken, or the organization named is of a kind the user cannot belong to"),
         (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, body = ProblemDoc, content_type = "application/problem+json", description = "too many password checks at once; try again shortly")))]
@@ -105,7 +146,7 @@ pub async fn create_user(
 }
 
 /// One user (admins and staff; users may read their own).
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")),
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, minimum = 1, description = "User id")),
     responses((status = 200, body = UserDoc),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, body = ProblemDoc, content_type = "application/problem+json")))]
@@ -121,13 +162,15 @@ pub async fn get_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(schema_with = schema::code_or_null::<Role>)]
     pub role: Option<String>,
     pub disabled: Option<bool>,
+    #[schema(schema_with = schema::display_name_or_null)]
     pub display_name: Option<String>,
 }
 
 /// Change a user: admins anything here, staff only `disabled`. Disabling ends the user's sessions.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")), request_body = UserPatch,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, minimum = 1, description = "User id")), request_body = UserPatch,
     responses((status = 200, body = UserDoc),
         (status = 400, body = ProblemDoc, content_type = "application/problem+json", description = "a malformed body"),
         (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
