@@ -166,17 +166,62 @@ fn internal(e: impl std::fmt::Display) -> Error {
 /// Password hashes computed at once. Argon2 is slow and memory-hard on
 /// purpose; without a bound a flood of logins would take every core and
 /// every blocking thread, and a valid login would wait behind it.
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+const HASHERS: usize = 2;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHERS);
 /// How long a login waits for a hashing slot before the server says it is busy.
 const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Runs an argon2 computation off the async threads, within the bound.
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// Threads of their own for argon2. On tokio's blocking pool each hash could
+/// land on another thread, and the allocator keeps argon2's 19 MiB of working
+/// memory per thread it ran on: logins alone grew the server to 720 MiB.
+static HASH_THREADS: std::sync::LazyLock<std::sync::mpsc::SyncSender<HashJob>> =
+    std::sync::LazyLock::new(|| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<HashJob>(HASHERS);
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..HASHERS {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("qiao-hash-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(poisoned) => poisoned.into_inner().recv(),
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .expect("start a password hashing thread");
+        }
+        tx
+    });
+
+/// Runs an argon2 computation on the hashing threads, within the bound.
 async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    let _permit = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
+    let permit = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
         .await
-        .map_err(|_| Error::Unavailable("too many sign-ins at once; try again shortly".into()))?
+        .map_err(|_| busy())?
         .map_err(internal)?;
-    tokio::task::spawn_blocking(work).await.map_err(internal)
+    let (done, result) = tokio::sync::oneshot::channel();
+    // The permit travels with the job and is released when the hash is done,
+    // even if the request was dropped meanwhile: never more than HASHERS jobs
+    // exist, so the channel of that size always has room.
+    HASH_THREADS
+        .try_send(Box::new(move || {
+            let _ = done.send(work());
+            drop(permit);
+        }))
+        .map_err(|_| busy())?;
+    result.await.map_err(internal)
+}
+
+fn busy() -> Error {
+    Error::Unavailable("too many sign-ins at once; try again shortly".into())
 }
 
 async fn hash_password(password: &str) -> Result<String> {
@@ -622,4 +667,33 @@ pub async fn create_operator_account(
         )
         .await?;
     Ok((created.id, created.created_org))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hashing;
+    use std::collections::BTreeSet;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashes_run_on_the_hashing_threads_only() {
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                tokio::spawn(hashing(|| {
+                    std::thread::current()
+                        .name()
+                        .unwrap_or_default()
+                        .to_string()
+                }))
+            })
+            .collect();
+        let mut names = BTreeSet::new();
+        for task in tasks {
+            names.insert(task.await.unwrap().unwrap());
+        }
+        assert!(names.len() <= super::HASHERS, "{names:?}");
+        assert!(
+            names.iter().all(|n| n.starts_with("qiao-hash-")),
+            "{names:?}"
+        );
+    }
 }
