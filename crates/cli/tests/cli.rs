@@ -342,3 +342,28 @@ fn help_describes_every_subcommand() {
         assert!(help.contains("--data-dir"), "{sub}: {help}");
     }
 }
+
+/// `qiao demo` never takes QIAO_DATA_DIR, so it cannot load demo data into a
+/// real data directory by accident; `--data-dir` still chooses one.
+#[test]
+fn demo_ignores_the_data_dir_environment_variable() {
+    let cwd = tempfile::tempdir().unwrap();
+    let real = cwd.path().join("real-data");
+    let out = Command::new(env!("CARGO_BIN_EXE_qiao"))
+        .args(["demo", "--no-serve"])
+        .current_dir(cwd.path())
+        .env("QIAO_DATA_DIR", &real)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("qiao runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!real.exists(), "the demo wrote into QIAO_DATA_DIR");
+    assert!(
+        cwd.path().join("qiao-demo").is_dir(),
+        "the demo uses ./qiao-demo"
+    );
+}
