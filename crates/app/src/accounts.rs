@@ -535,15 +535,7 @@ impl App {
         if !who.is_staff() {
             return Err(Error::Forbidden);
         }
-        if !(1..=crate::limits::MAX_LIMIT).contains(&limit) {
-            return Err(Error::field("limit", "must be between 1 and 100"));
-        }
-        if offset > crate::limits::MAX_OFFSET {
-            return Err(Error::field(
-                "offset",
-                format!("must be at most {}", crate::limits::MAX_OFFSET),
-            ));
-        }
+        crate::limits::check_page(limit, offset)?;
         let (users, total) = self.store().list_users(limit, offset).await?;
         Ok((users.into_iter().map(Account::from).collect(), total))
     }

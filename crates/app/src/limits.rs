@@ -42,20 +42,31 @@ fn refuse(field: &str, value: &Option<String>, what: &str) -> Result<()> {
     }
 }
 
-/// Checks a list request's paging and filters and normalises its codes.
-pub fn check_list(listed: Listed, q: &mut ListQuery) -> Result<()> {
-    if !(1..=MAX_LIMIT).contains(&q.limit) {
+/// Checks a page of a list: `limit` 1–[`MAX_LIMIT`], `offset` within SQL's i64.
+pub fn check_page(limit: u64, offset: u64) -> Result<()> {
+    if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Error::field(
             "limit",
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    if q.offset > MAX_OFFSET {
+    check_offset(offset)
+}
+
+/// Refuses an offset SQL (and the index) cannot take.
+pub fn check_offset(offset: u64) -> Result<()> {
+    if offset > MAX_OFFSET {
         return Err(Error::field(
             "offset",
             format!("must be at most {MAX_OFFSET}"),
         ));
     }
+    Ok(())
+}
+
+/// Checks a list request's paging and filters and normalises its codes.
+pub fn check_list(listed: Listed, q: &mut ListQuery) -> Result<()> {
+    check_page(q.limit, q.offset)?;
     if let Some(sort) = q.sort.as_deref() {
         let key = sort.strip_prefix('-').unwrap_or(sort);
         if !SORT_KEYS.contains(&key) {

@@ -86,12 +86,7 @@ pub fn to_query(p: &SearchRequest, audience: Audience) -> Result<SearchQuery, Er
     q.trl_max = p.trl_max;
     q.status = p.status.clone();
     let offset = p.offset.unwrap_or(0);
-    if offset as u64 > crate::limits::MAX_OFFSET {
-        return Err(invalid(
-            "offset",
-            format!("must be at most {}", crate::limits::MAX_OFFSET),
-        ));
-    }
+    crate::limits::check_offset(offset as u64)?;
     q.limit = limit;
     q.offset = offset;
     Ok(q)
