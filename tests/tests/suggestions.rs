@@ -185,8 +185,11 @@ async fn suggestions_are_explained_and_owners_see_only_what_staff_accepted() {
             settle(w.addr).await;
             let path = format!("/api/v1/needs/{}/suggestions", w.battery);
 
-            // Staff: live, ranked, explained.
-            let list = items(&call(&w, "GET", &path, Some(&w.staff), None).await);
+            // Staff: live, ranked, explained, with a verdict on the list.
+            let live = call(&w, "GET", &path, Some(&w.staff), None).await;
+            let list = items(&live);
+            assert_eq!(live.json()["verdict"], "good_match", "{live:?}");
+            assert!(live.json()["message"].is_null());
             let found = titles(&list, "capability");
             assert_eq!(found[0], THERMAL, "{} {found:?}", db.label);
             assert!(found.contains(&WARNING.to_string()), "{found:?}");
@@ -213,6 +216,20 @@ async fn suggestions_are_explained_and_owners_see_only_what_staff_accepted() {
                 .map(|t| t["term"].as_str().unwrap())
                 .collect();
             assert!(terms.contains(&"热管理"), "{terms:?}");
+            // Distinctive terms only: none is part of another, none generic.
+            for (i, a) in terms.iter().enumerate() {
+                for (j, b) in terms.iter().enumerate() {
+                    assert!(i == j || !b.contains(a), "{a} is part of {b}: {terms:?}");
+                }
+            }
+            assert!(!terms.contains(&"系统"), "{terms:?}");
+            assert_eq!(top["confidence"], "strong", "{top}");
+            assert_eq!(e["found_by"], "words");
+            assert!(e["semantic"].is_null(), "no embedding model: {e}");
+            assert!(
+                summary.ends_with("仅按关键词匹配（未启用语义模型）"),
+                "{summary}"
+            );
             assert!(
                 e["matched_terms"][0]["found_in"]
                     .as_array()
@@ -345,9 +362,13 @@ async fn suggestions_are_explained_and_owners_see_only_what_staff_accepted() {
             );
 
             // Now the need's owner and the capability's owner see the pair.
-            let own = items(&call(&w, "GET", &path, Some(&w.ent_a), None).await);
+            let owner_view = call(&w, "GET", &path, Some(&w.ent_a), None).await;
+            let own = items(&owner_view);
             assert_eq!(titles(&own, "capability"), [THERMAL]);
             assert_eq!(own[0]["status"], "accepted");
+            assert_eq!(own[0]["confidence"], "strong");
+            // The owner sees staff decisions, not a verdict of the matcher.
+            assert!(owner_view.json()["verdict"].is_null());
             let cap_path = format!("/api/v1/capabilities/{}/suggestions", w.caps[THERMAL]);
             let theirs = items(&call(&w, "GET", &cap_path, Some(&w.uni), None).await);
             assert_eq!(titles(&theirs, "need"), ["动力电池热管理系统开发"]);
@@ -714,4 +735,87 @@ async fn run_as(w: &World, token: &str, body: Value) -> Response {
         Some(body),
     )
     .await
+}
+
+#[tokio::test]
+async fn a_need_without_a_good_match_says_so_and_stays_out_of_the_plan() {
+    each_backend("suggestions::no_good_match", |db| async move {
+        let w = world(&db).await;
+        // Only a peripheral word (焊接) and generic ones (材料, 研究) are shared
+        // with any team.
+        let lonely = need_of(
+            w.addr,
+            &w.ent_b,
+            json!({
+                "title": "海水淡化反渗透膜污堵清洗",
+                "description": "反渗透膜污堵严重，清洗周期短，希望研究新型清洗剂和膜材料，兼顾设备焊接部位的耐腐蚀。",
+                "fields": ["water_tech"], "cooperation_modes": ["joint_development"]}),
+        )
+        .await;
+        settle(w.addr).await;
+        let r = call(
+            &w,
+            "GET",
+            &format!("/api/v1/needs/{lonely}/suggestions"),
+            Some(&w.staff),
+            None,
+        )
+        .await;
+        let list = items(&r);
+        assert!(!list.is_empty(), "the shared words find someone: {r:?}");
+        assert!(
+            list.iter().all(|i| i["confidence"] == "weak"),
+            "{list:?}"
+        );
+        let v = r.json();
+        assert_eq!(
+            (&v["verdict"], &v["message"]),
+            (&json!("no_good_match"), &json!("未找到合适的匹配"))
+        );
+
+        // The plan leaves weak pairs out unless staff ask for them.
+        let run = |body: Value| {
+            call(
+                &w,
+                "POST",
+                "/api/v1/plans/2026/assignments",
+                Some(&w.staff),
+                Some(body),
+            )
+        };
+        let r = run(json!({"need_ids": [lonely, w.battery]})).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let v = r.json();
+        assert_eq!(v["include_weak"], false);
+        assert!(v["weak_left_out"].as_u64().unwrap() >= list.len() as u64, "{v}");
+        let proposals = v["proposals"].as_array().unwrap();
+        assert!(
+            proposals.iter().all(|p| p["need"]["id"] != lonely),
+            "{proposals:?}"
+        );
+        assert!(
+            proposals
+                .iter()
+                .any(|p| p["need"]["id"] == w.battery && p["confidence"] == "strong"),
+            "{proposals:?}"
+        );
+        assert!(proposals.iter().all(|p| p["confidence"] != "weak"));
+        assert_eq!(v["needs_covered"], 1);
+
+        let r = run(json!({"need_ids": [lonely], "include_weak": true})).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let v = r.json();
+        assert_eq!((&v["include_weak"], &v["weak_left_out"]), (&json!(true), &json!(0)));
+        let proposals = v["proposals"].as_array().unwrap();
+        assert!(!proposals.is_empty(), "{v}");
+        assert!(
+            proposals
+                .iter()
+                .all(|p| p["need"]["id"] == lonely && p["confidence"] == "weak"),
+            "{proposals:?}"
+        );
+        assert_eq!(run(json!({"include_weak": "yes"})).await.status, 400);
+        db
+    })
+    .await;
 }

@@ -115,3 +115,215 @@ pub async fn prepare(config: &Config, reset: bool) -> anyhow::Result<(Store, Pre
     };
     Ok((store, prepared))
 }
+
+/// What [`App::stage_demo_events`] left behind, for the demo's start-up message.
+#[derive(Debug, Default)]
+pub struct StagedEvents {
+    pub requests: usize,
+    pub meetings: usize,
+    pub outcomes: usize,
+    pub projects: usize,
+}
+
+const PAST_EVENT: &str = "evt-2026-02";
+const TRAINING_EVENT: &str = "evt-2026-04";
+const OPEN_EVENT: &str = "evt-2026-03";
+
+impl crate::App {
+    /// Gives the seeded events the history staff would have made with the
+    /// platform, through the same use cases: for the held marine-equipment
+    /// event, staff proposals from match suggestions, accepted, scheduled and
+    /// published, check-in, each side's outcome and follow-ups (agreements
+    /// open projects); hours for the training; sent proposals awaiting
+    /// answers for the event whose registration is open.
+    pub async fn stage_demo_events(&self) -> anyhow::Result<StagedEvents> {
+        use crate::events::EventFilter;
+        use crate::events::meetings::{Mode, ProposeOptions};
+        use crate::events::registrations::RegistrationFilter;
+        use crate::{AuthMethod, Principal, Viewer};
+        use anyhow::Context;
+        use qiao_core::Scope;
+        use qiao_core::vocab::{EventStatus, MeetingOutcome};
+
+        let user = self
+            .store()
+            .user_by_email("staff@demo.qiao.cn")
+            .await?
+            .context("the demo staff account")?;
+        let staff = Principal {
+            id: user.id,
+            email: user.email.clone(),
+            role: Role::Staff,
+            org_id: None,
+            org_admin: false,
+            method: AuthMethod::Token,
+        };
+        let viewer = Viewer(Some(staff.clone()));
+        let actor = staff.actor();
+        let events = self
+            .store()
+            .list_events(
+                Scope::All,
+                &EventFilter {
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .items;
+        let by_ext = |ext: &str| {
+            events
+                .iter()
+                .find(|e| e.fields.external_id.as_deref() == Some(ext))
+                .cloned()
+        };
+        let mut staged = StagedEvents::default();
+
+        if let Some(past) = by_ext(PAST_EVENT) {
+            // Meetings are arranged before an event takes place: stage them
+            // with registration closed, then record it as held.
+            let past = self
+                .store()
+                .update_event(
+                    past.id,
+                    past.version,
+                    &past.fields,
+                    EventStatus::RegistrationClosed,
+                    &actor,
+                )
+                .await?;
+            let drafts = self
+                .propose_meetings(
+                    &staff,
+                    past.id,
+                    ProposeOptions {
+                        min_score: Some(0.2),
+                        per_need: Some(2),
+                    },
+                )
+                .await?;
+            self.send_meeting_requests(&staff, past.id, None).await?;
+            for d in &drafts {
+                self.accept_meeting_request(&staff, d.request.id).await?;
+            }
+            staged.requests += drafts.len();
+            self.schedule_event(&staff, past.id, Mode::Full).await?;
+            self.publish_schedule(&staff, past.id).await?;
+            let regs = self
+                .registrations(
+                    &viewer,
+                    past.id,
+                    RegistrationFilter {
+                        status: Some("confirmed".into()),
+                        limit: 100,
+                        offset: 0,
+                    },
+                )
+                .await?
+                .items;
+            for (i, r) in regs.iter().enumerate() {
+                // One organization in seven did not come.
+                if i % 7 != 6 {
+                    let at = past.fields.starts_at + chrono::Duration::minutes(5 * i as i64);
+                    self.check_in(&staff, past.id, r.id, None, Some(at)).await?;
+                }
+            }
+            let meetings = self.meetings(&viewer, past.id, None, 100, 0).await?.items;
+            staged.meetings = meetings.len();
+            let outcomes = [
+                MeetingOutcome::Potential,
+                MeetingOutcome::Exchange,
+                MeetingOutcome::Potential,
+                MeetingOutcome::NoInterest,
+                MeetingOutcome::NotHeld,
+            ];
+            for (i, m) in meetings.iter().enumerate() {
+                let a = outcomes[i % outcomes.len()];
+                let b = if a == MeetingOutcome::Potential && i % 2 == 1 {
+                    MeetingOutcome::Exchange
+                } else {
+                    a
+                };
+                for (side, outcome) in [(&m.a, a), (&m.b, b)] {
+                    self.record_meeting_outcome(
+                        &staff,
+                        m.meeting.id,
+                        outcome.code(),
+                        Some(format!("{}：{}", side.org_name, outcome.label_zh())),
+                        Some(side.org_id),
+                    )
+                    .await?;
+                    staged.outcomes += 1;
+                }
+                if a == MeetingOutcome::Potential {
+                    let status = if i % 4 == 0 { "agreed" } else { "negotiating" };
+                    let row = self
+                        .record_meeting_follow_up(
+                            &staff,
+                            m.meeting.id,
+                            None,
+                            Some(status),
+                            Some("电话回访：双方已交换技术资料".into()),
+                        )
+                        .await?;
+                    staged.projects += usize::from(row.meeting.project_id.is_some());
+                }
+            }
+            let past = self.store().visible_event(Scope::All, past.id).await?;
+            self.store()
+                .update_event(
+                    past.id,
+                    past.version,
+                    &past.fields,
+                    EventStatus::Held,
+                    &actor,
+                )
+                .await?;
+        }
+
+        if let Some(training) = by_ext(TRAINING_EVENT) {
+            let regs = self
+                .registrations(
+                    &viewer,
+                    training.id,
+                    RegistrationFilter {
+                        status: Some("confirmed".into()),
+                        limit: 100,
+                        offset: 0,
+                    },
+                )
+                .await?
+                .items;
+            for r in &regs {
+                self.check_in(
+                    &staff,
+                    training.id,
+                    r.id,
+                    None,
+                    Some(training.fields.starts_at),
+                )
+                .await?;
+                let hours = (0..r.attendees.len() as i64)
+                    .map(|i| (i, if i == 0 { 6.0 } else { 7.5 }))
+                    .collect();
+                self.set_hours(&staff, training.id, r.id, hours).await?;
+            }
+        }
+
+        if let Some(open) = by_ext(OPEN_EVENT) {
+            let drafts = self
+                .propose_meetings(
+                    &staff,
+                    open.id,
+                    ProposeOptions {
+                        min_score: Some(0.2),
+                        per_need: Some(2),
+                    },
+                )
+                .await?;
+            self.send_meeting_requests(&staff, open.id, None).await?;
+            staged.requests += drafts.len();
+        }
+        Ok(staged)
+    }
+}

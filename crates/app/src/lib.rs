@@ -8,7 +8,9 @@ pub mod accounts;
 pub mod config;
 pub mod credentials;
 pub mod demo;
+pub mod embeddings;
 mod error;
+pub mod events;
 pub mod home;
 pub mod indexer;
 pub mod limits;
@@ -41,6 +43,7 @@ pub struct App {
     search: Arc<SearchService>,
     weights: Arc<Weights>,
     config: Arc<Config>,
+    embeddings: embeddings::Embeddings,
 }
 
 impl App {
@@ -53,22 +56,33 @@ impl App {
 
     /// Like [`App::open`] on a store already opened.
     pub async fn start(store: Store, config: Config) -> anyhow::Result<Self> {
-        let app = Self::without_follower(store, config).await?;
+        let app = Self::build(store, config, embeddings::server_threads()).await?;
         app.search.spawn_follower(app.store.clone());
+        if let Some(semantic) = app.semantic() {
+            semantic.spawn_worker(app.store.clone());
+        }
         Ok(app)
     }
 
     /// The application with a caught-up index that does not follow later
     /// writes: for one-shot commands.
     pub async fn without_follower(store: Store, config: Config) -> anyhow::Result<Self> {
+        Self::build(store, config, 0).await
+    }
+
+    /// The application with the model (if installed) on `threads` engine
+    /// threads (0: every core).
+    async fn build(store: Store, config: Config, threads: usize) -> anyhow::Result<Self> {
         let search = Arc::new(SearchService::open(&config.index_dir(), &store).await?);
         search.catch_up(&store).await?;
         let weights = Arc::new(matchmaking::load_weights(&config.data_dir)?);
+        let embeddings = embeddings::Embeddings::open(&config, &store, threads).await;
         Ok(Self {
             store,
             search,
             weights,
             config: Arc::new(config),
+            embeddings,
         })
     }
 

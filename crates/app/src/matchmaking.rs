@@ -6,11 +6,13 @@
 //! `qiao bench match`.
 
 use anyhow::Context as _;
-use qiao_core::vocab::{Field, NeedStatus, Vocabulary};
+use qiao_core::vocab::{Confidence, Field, NeedStatus, Vocabulary};
 use qiao_matching::assign::{self, Problem};
-use qiao_matching::score::{self, CapabilitySide, Explanation, MatchedTerm, NeedSide};
-use qiao_matching::weights::Weights;
-use qiao_search::{Audience, DocKind, SearchIndex, WeightedQuery};
+use qiao_matching::score::{
+    self, CapabilitySide, Explanation, FoundBy, MatchedTerm, NeedSide, Relevance,
+};
+use qiao_matching::weights::{Lexical, Weights};
+use qiao_search::{Audience, DocKind, SearchIndex, SuggestParams, WeightedQuery};
 use qiao_store::Store;
 use qiao_store::entities::{capability, need, organization};
 use qiao_store::suggestions::NewSuggestion;
@@ -20,8 +22,10 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-/// Recorded with every stored suggestion, so staff can tell which scoring produced it.
-pub const ALGORITHM: &str = "qiao-match-1";
+/// Recorded with every stored suggestion, so staff can tell which scoring
+/// produced it. Version 2: distinctive matched terms, boilerplate-free
+/// queries, text relevance scaled by the list's best coverage, confidence.
+pub const ALGORITHM: &str = "qiao-match-2";
 
 /// Weights of a need's parts in its query: the title says most, keywords
 /// are chosen words, an indicator names what must be measured, the
@@ -59,6 +63,7 @@ pub struct Suggestion {
     /// Projects the team can still take on; `None` when it declared no capacity.
     pub capacity_left: Option<u32>,
     pub score: f64,
+    pub confidence: Confidence,
     pub explanation: Explanation,
 }
 
@@ -221,12 +226,32 @@ pub fn listing_ref(
     }
 }
 
-/// Text relevance in 0..=1. The index's suggestion score is half BM25
-/// relative to the best candidate and half the share of the need's key terms
-/// the listing contains, so it stays low for a best candidate that matches
-/// little: a weak list does not look strong when needs compete in a plan.
-fn text_relevance(score: f32) -> f64 {
-    f64::from(score).clamp(0.0, 1.0)
+/// The relevance of a candidate as the scorer weighs it. The index's
+/// lexical score is half BM25 relative to the best candidate and half the
+/// share of the need's key terms the listing contains, scaled by how much of
+/// the need the best candidate covers, so it stays low for a list whose best
+/// match covers little: a weak list does not look strong when needs compete
+/// in a plan.
+fn relevance(c: &qiao_search::Candidate) -> Relevance {
+    Relevance {
+        text: f64::from(c.score).clamp(0.0, 1.0),
+        semantic: c.semantic.map(f64::from),
+        found_by: match c.found_by {
+            qiao_search::FoundBy::Words => FoundBy::Words,
+            qiao_search::FoundBy::Meaning => FoundBy::Meaning,
+            qiao_search::FoundBy::Both => FoundBy::Both,
+        },
+    }
+}
+
+/// The search index's ranking parameters of the matching configuration.
+pub fn suggest_params(l: &Lexical) -> SuggestParams {
+    SuggestParams {
+        coverage: l.coverage as f32,
+        length_exponent: l.length_exponent as f32,
+        generic_weight: l.generic_weight as f32,
+        full_coverage: l.full_coverage as f32,
+    }
 }
 
 fn terms(found: Vec<qiao_search::MatchedTerm>) -> Vec<MatchedTerm> {
@@ -265,7 +290,8 @@ impl Matcher {
         query: WeightedQuery,
     ) -> anyhow::Result<Vec<qiao_search::Candidate>> {
         let index = self.index.clone();
-        Ok(tokio::task::spawn_blocking(move || index.candidates(&query)).await??)
+        let params = suggest_params(&self.weights.lexical);
+        Ok(tokio::task::spawn_blocking(move || index.candidates_with(&query, &params)).await??)
     }
 
     /// Ranks capabilities for a need (rejected pairs never come back).
@@ -325,7 +351,7 @@ impl Matcher {
                     let scored = score::score(
                         &side,
                         &capability_side(c, org, n.org_id, history),
-                        text_relevance(cand.score),
+                        relevance(cand),
                         terms(cand.matched_terms.clone()),
                         &self.weights,
                     )?;
@@ -336,6 +362,7 @@ impl Matcher {
                         capability_org_id: c.org_id,
                         capacity_left: capacity_left(c, history),
                         score: scored.score,
+                        confidence: scored.confidence,
                         explanation: scored.explanation,
                     })
                 })
@@ -375,7 +402,7 @@ impl Matcher {
                 let scored = score::score(
                     &need_side(n, history),
                     &capability_side(c, cap_org, n.org_id, history),
-                    text_relevance(cand.score),
+                    relevance(&cand),
                     terms(cand.matched_terms),
                     &self.weights,
                 )?;
@@ -386,6 +413,7 @@ impl Matcher {
                     capability_org_id: c.org_id,
                     capacity_left: capacity_left(c, history),
                     score: scored.score,
+                    confidence: scored.confidence,
                     explanation: scored.explanation,
                 })
             })
@@ -395,12 +423,24 @@ impl Matcher {
         Ok(list)
     }
 
-    /// Candidates of many needs from the index, on every core.
+    /// Candidates of many needs from the index, on every core, with the
+    /// default ranking parameters.
     pub fn candidates_for(
         index: &SearchIndex,
         needs: &[need::Model],
         history: &History,
         per_need: usize,
+    ) -> anyhow::Result<Vec<Vec<qiao_search::Candidate>>> {
+        Self::candidates_with(index, needs, history, per_need, &SuggestParams::default())
+    }
+
+    /// [`Self::candidates_for`] with the given ranking parameters.
+    pub fn candidates_with(
+        index: &SearchIndex,
+        needs: &[need::Model],
+        history: &History,
+        per_need: usize,
+        params: &SuggestParams,
     ) -> anyhow::Result<Vec<Vec<qiao_search::Candidate>>> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunk = needs.len().div_ceil(threads).max(1);
@@ -412,7 +452,7 @@ impl Matcher {
                         part.iter()
                             .map(|n| {
                                 let rejected = history.rejected_for_need(n.id);
-                                index.candidates(&need_query(n, per_need, rejected))
+                                index.candidates_with(&need_query(n, per_need, rejected), params)
                             })
                             .collect::<Result<Vec<_>, _>>()
                     })
@@ -438,8 +478,9 @@ impl Matcher {
         let history = History::load(&self.store).await?;
         let index = self.index.clone();
         let per_need = options.candidates_per_need;
+        let params = suggest_params(&self.weights.lexical);
         let (needs, found) = tokio::task::spawn_blocking(move || {
-            let found = Self::candidates_for(&index, &needs, &history, per_need);
+            let found = Self::candidates_with(&index, &needs, &history, per_need, &params);
             (needs, found.map(|f| (f, history)))
         })
         .await?;
@@ -475,6 +516,9 @@ pub struct PlanOptions {
     /// Proposals per university or institute.
     pub per_university: Option<u32>,
     pub candidates_per_need: usize,
+    /// Propose weak pairs too; by default they are left out, so that a need
+    /// without a good match gets no proposal rather than a poor one.
+    pub include_weak: bool,
 }
 
 impl Default for PlanOptions {
@@ -483,6 +527,7 @@ impl Default for PlanOptions {
             k: 3,
             per_university: None,
             candidates_per_need: PLAN_CANDIDATES,
+            include_weak: false,
         }
     }
 }
@@ -496,13 +541,21 @@ pub struct Plan {
     pub needs_covered: usize,
     pub greedy_total_score: f64,
     pub greedy_needs_covered: usize,
+    /// Candidate pairs considered (weak ones left out included).
     pub candidates: usize,
+    /// Weak candidate pairs left out of the assignment.
+    pub weak_left_out: usize,
 }
 
 /// Builds the assignment problem from scored candidates and solves it exactly
 /// (min-cost flow) and greedily.
 pub fn assign_plan(scored: Vec<Vec<Suggestion>>, options: &PlanOptions, needs: usize) -> Plan {
-    let all: Vec<Suggestion> = scored.into_iter().flatten().collect();
+    let mut all: Vec<Suggestion> = scored.into_iter().flatten().collect();
+    let considered = all.len();
+    if !options.include_weak {
+        all.retain(|s| s.confidence != Confidence::Weak);
+    }
+    let weak_left_out = considered - all.len();
     let mut cap_index: HashMap<i64, usize> = HashMap::new();
     let mut capacities = Vec::new();
     let mut groups = Vec::new();
@@ -551,7 +604,8 @@ pub fn assign_plan(scored: Vec<Vec<Suggestion>>, options: &PlanOptions, needs: u
         needs_covered: exact.needs_covered,
         greedy_total_score: greedy.total,
         greedy_needs_covered: greedy.needs_covered,
-        candidates: all.len(),
+        candidates: considered,
+        weak_left_out,
     }
 }
 
@@ -605,6 +659,7 @@ pub async fn run_plan(
                 after: Some(serde_json::json!({
                     "k": options.k,
                     "per_university": options.per_university,
+                    "include_weak": options.include_weak,
                     "needs": plan.needs,
                     "proposals": plan.proposals.len(),
                     "total_score": plan.total_score,
@@ -658,6 +713,7 @@ pub async fn run_to_file(
             col("capability_title", "科技成果/研发能力", 40.0),
             col("institution", "高校院所", 24.0),
             col("score", "匹配得分", 10.0),
+            col("confidence", "匹配强度", 10.0),
             col("summary", "匹配说明", 60.0),
             col("status", "状态", 10.0),
         ],
@@ -678,6 +734,7 @@ pub async fn run_to_file(
                     text(&p.capability.title),
                     text(&p.capability.org_name),
                     Cell::Number((p.score * 1000.0).round() / 1000.0),
+                    text(p.confidence.label_zh()),
                     text(&p.explanation.summary),
                     text(
                         qiao_core::vocab::SuggestionStatus::from_code(&s.status)

@@ -42,8 +42,15 @@ struct EventSeed {
     tables: i32,
     capacity: i32,
     status: String,
+    /// Seeded events are announced unless the seed says otherwise.
+    #[serde(default = "announced")]
+    published: bool,
     #[serde(default)]
     registrations: Vec<RegistrationSeed>,
+}
+
+fn announced() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -135,6 +142,7 @@ pub async fn load(store: &Store, dir: &Path) -> anyhow::Result<Loaded> {
             slot_minutes: seed.slot_minutes,
             tables: seed.tables,
             capacity: seed.capacity,
+            published: seed.published,
             registrations: seed
                 .registrations
                 .into_iter()

@@ -14,7 +14,9 @@ use crate::policy::{Action, Resource, authorize};
 use crate::{App, Error, Principal, Result};
 use qiao_core::access::{ListingFacts, ListingKind};
 use qiao_core::record::{CapabilityRecord, NeedRecord};
-use qiao_core::vocab::{RejectReason, SuggestionStatus, Vocabulary};
+use qiao_core::vocab::{Confidence, RejectReason, SuggestionStatus, Vocabulary};
+use qiao_matching::score::Explanation;
+use qiao_matching::weights::Weights;
 use qiao_store::entities::{capability, match_suggestion, need, organization};
 use qiao_store::suggestions::Decision;
 use serde_json::{Value, json};
@@ -30,20 +32,64 @@ enum Partner {
     Need,
 }
 
-fn item(stored: &match_suggestion::Model, partner: Partner, other: &ListingRef) -> Value {
+/// The verdict of a list whose suggestions are all weak, and what it says.
+pub const NO_GOOD_MATCH: &str = "no_good_match";
+pub const NO_GOOD_MATCH_ZH: &str = "未找到合适的匹配";
+/// The verdict of a list with at least one strong or fair suggestion.
+pub const GOOD_MATCH: &str = "good_match";
+
+/// A stored explanation in its current shape (rows stored before a field was
+/// added read with its default) and the confidence band it gives under the
+/// current thresholds. A row that does not read is passed on as stored.
+fn explained(stored: &Value, weights: &Weights) -> (Value, Option<Confidence>) {
+    match serde_json::from_value::<Explanation>(stored.clone()) {
+        Ok(e) => {
+            let confidence = e.confidence(weights);
+            (
+                serde_json::to_value(&e).unwrap_or_else(|_| stored.clone()),
+                Some(confidence),
+            )
+        }
+        Err(_) => (stored.clone(), None),
+    }
+}
+
+fn item(
+    stored: &match_suggestion::Model,
+    partner: Partner,
+    other: &ListingRef,
+    weights: &Weights,
+) -> (Value, Option<Confidence>) {
     let key = match partner {
         Partner::Capability => "capability",
         Partner::Need => "need",
     };
-    json!({
+    let (explanation, confidence) = explained(&stored.explanation, weights);
+    let value = json!({
         "id": stored.id,
         "status": stored.status,
         key: other,
         "score": stored.score,
-        "explanation": stored.explanation,
+        "confidence": confidence.map(Confidence::code),
+        "explanation": explanation,
         "algorithm_version": stored.algorithm_version,
         "reject_reason": stored.reject_reason,
         "decided_at": stored.decided_at,
+    });
+    (value, confidence)
+}
+
+/// A list of live suggestions with its verdict: `no_good_match` (and the
+/// message 未找到合适的匹配) when none of them is better than weak, so that
+/// a list of poor partners is not presented like a match.
+fn verdict_list(items: Vec<Value>, bands: &[Option<Confidence>]) -> Value {
+    let good = bands
+        .iter()
+        .any(|b| matches!(b, Some(Confidence::Strong | Confidence::Fair)));
+    json!({
+        "items": items,
+        "verdict": if good { GOOD_MATCH } else { NO_GOOD_MATCH },
+        "message": if good { None } else { Some(NO_GOOD_MATCH_ZH) },
     })
 }
 
@@ -110,6 +156,21 @@ pub fn capability_facts<'a>(
     )
 }
 
+/// What staff ask of a plan run.
+#[derive(Debug, Clone)]
+pub struct AssignmentRequest {
+    /// Proposals per need, 1–10.
+    pub k: u32,
+    /// At most this many proposals per university or institute.
+    pub per_university: Option<u32>,
+    /// Only these open needs.
+    pub need_ids: Option<Vec<i64>>,
+    /// Only the needs flagged for the year's key-project plan.
+    pub key_projects: bool,
+    /// Propose weak pairs too (left out by default).
+    pub include_weak: bool,
+}
+
 /// A plan run's proposals with their stored ids.
 pub struct Assignment {
     pub year: i32,
@@ -125,7 +186,8 @@ impl App {
             .store()
             .save_suggestions(&news, crate::matchmaking::ALGORITHM)
             .await?;
-        let items: Vec<Value> = list
+        let weights = self.matcher().weights;
+        let (items, bands): (Vec<Value>, Vec<Option<Confidence>>) = list
             .iter()
             .zip(&stored)
             .map(|(sug, row)| {
@@ -133,10 +195,10 @@ impl App {
                     Partner::Capability => &sug.capability,
                     Partner::Need => &sug.need,
                 };
-                item(row, partner, other)
+                item(row, partner, other, &weights)
             })
-            .collect();
-        Ok(json!({ "items": items }))
+            .unzip();
+        Ok(verdict_list(items, &bands))
     }
 
     /// Capabilities suggested for a need, best first. Staff get live
@@ -214,12 +276,17 @@ impl App {
         };
         let ids: Vec<i64> = stored.iter().map(partner_id).collect();
         let refs = self.visible_partners(partner, &ids, who.scope()).await?;
+        let weights = self.matcher().weights;
         let items: Vec<Value> = stored
             .iter()
-            .filter_map(|m| refs.get(&partner_id(m)).map(|r| item(m, partner, r)))
+            .filter_map(|m| {
+                refs.get(&partner_id(m))
+                    .map(|r| item(m, partner, r, &weights).0)
+            })
             .take(limit)
             .collect();
-        Ok(json!({ "items": items }))
+        // The owner sees staff decisions, not the matcher's list: no verdict.
+        Ok(json!({ "items": items, "verdict": null, "message": null }))
     }
 
     /// The partners among `ids` that `scope` may see, by the one visibility rule.
@@ -336,11 +403,15 @@ impl App {
         &self,
         who: &Principal,
         year: i32,
-        k: u32,
-        per_university: Option<u32>,
-        need_ids: Option<Vec<i64>>,
-        key_projects: bool,
+        request: AssignmentRequest,
     ) -> Result<Assignment> {
+        let AssignmentRequest {
+            k,
+            per_university,
+            need_ids,
+            key_projects,
+            include_weak,
+        } = request;
         authorize(who, Resource::Bureau, Action::Create)?;
         check_year(year)?;
         if !(1..=10).contains(&k) {
@@ -359,6 +430,7 @@ impl App {
         let options = PlanOptions {
             k,
             per_university,
+            include_weak,
             ..PlanOptions::default()
         };
         let run = run_plan(&self.matcher(), year, &selection, options, &who.actor()).await?;

@@ -46,3 +46,32 @@ impl App {
         })
     }
 }
+
+/// Where embeddings stand, for `/readyz` and `/metrics`. Never part of
+/// readiness: without a model, or while a backlog is embedded, the
+/// platform answers lexically.
+#[derive(Debug, Clone)]
+pub struct EmbeddingsHealth {
+    pub enabled: bool,
+    /// `disabled: …`, or the model, listings embedded and backlog.
+    pub detail: String,
+    /// Listings waiting for a vector, as last counted.
+    pub backlog: Option<u64>,
+    /// Vectors held in memory for nearest-neighbour search.
+    pub vectors: u64,
+    /// Vectors this process computed since it started.
+    pub computed: u64,
+}
+
+impl App {
+    pub fn embeddings_health(&self) -> EmbeddingsHealth {
+        let semantic = self.semantic();
+        EmbeddingsHealth {
+            enabled: semantic.is_some(),
+            detail: self.embeddings().detail(),
+            backlog: semantic.and_then(|s| s.backlog()),
+            vectors: semantic.map_or(0, |s| s.vector_counts().total()),
+            computed: semantic.map_or(0, |s| s.embedded_total()),
+        }
+    }
+}

@@ -1,7 +1,9 @@
 //! `qiao bench`: measurements on the real Chinese documents in
 //! `../shared/data` (see its README). Figures go to standard output.
 
+pub mod embed;
 pub mod matching;
+pub mod schedule;
 pub mod search;
 
 use anyhow::{Context, bail};

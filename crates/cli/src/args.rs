@@ -1,6 +1,8 @@
 //! The command line's shape: global options and one subcommand each.
 
-use crate::commands::{backup, bench, demo, export, import, match_plan, serve, token, user};
+use crate::commands::{
+    backup, bench, demo, embed, event, export, import, match_plan, model, serve, token, user,
+};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
@@ -68,6 +70,14 @@ pub enum Command {
     Token(token::Command),
     /// Propose matches for the year's planned cooperation projects: every open need gets up to k capabilities, maximising the total score within each team's capacity; the proposals are stored as suggestions for staff review and written to a file.
     Match(match_plan::Args),
+    /// The embedding model (meaning as well as words): install it, see what it covers.
+    #[command(subcommand)]
+    Model(model::Command),
+    /// Embed every listing that has no vector of the installed model (or a changed text); resumable.
+    Embed(embed::Args),
+    /// Events: schedule the 1:1 meetings, write agendas.
+    #[command(subcommand)]
+    Event(event::Command),
     /// Measure speed and relevance on the real documents in ../shared/data.
     #[command(subcommand)]
     Bench(bench::Command),

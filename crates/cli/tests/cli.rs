@@ -274,7 +274,7 @@ async fn demo_loads_once_and_reset_starts_afresh() {
                     .await
                     .unwrap()
                     .events,
-                3
+                5
             );
 
             let again = qiao(&db, &["demo", "--no-serve"]);

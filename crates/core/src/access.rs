@@ -116,6 +116,71 @@ pub fn organization_visible_to(scope: Scope, org_id: i64, review: &str, deleted:
     }
 }
 
+/// Whether `scope` may see an event: published ones for everyone, the rest
+/// (being prepared) for staff only.
+pub fn event_visible_to(scope: Scope, published: bool) -> bool {
+    published || scope == Scope::All
+}
+
+/// Whether `scope` may see a registration for an event it can see. Staff see
+/// all; an organization its own; organizations taking part (a confirmed
+/// registration at the same event, `viewer_confirmed`) see the other confirmed
+/// participants, to choose whom to meet. The public sees none.
+pub fn registration_visible_to(
+    scope: Scope,
+    reg_org: i64,
+    reg_confirmed: bool,
+    viewer_confirmed: bool,
+) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Member(org) if org == reg_org => true,
+        Scope::Member(_) => reg_confirmed && viewer_confirmed,
+        Scope::Public => false,
+    }
+}
+
+/// Whether `scope` may read attendees' phone numbers unmasked: staff and the
+/// registering organization only.
+pub fn phone_visible_to(scope: Scope, reg_org: i64) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Member(org) => org == reg_org,
+        Scope::Public => false,
+    }
+}
+
+/// A phone number as shown to everyone else: `138****1234`.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().filter(|c| !c.is_whitespace()).collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len().max(4));
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+/// Whether `scope` may see a 1:1 meeting request: staff all; the two
+/// organizations once staff have sent it (a staff draft is staff-only).
+pub fn meeting_request_visible_to(scope: Scope, from_org: i64, to_org: i64, draft: bool) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Member(org) => !draft && (org == from_org || org == to_org),
+        Scope::Public => false,
+    }
+}
+
+/// Whether `scope` may see a scheduled meeting: staff all; the two
+/// organizations once the schedule is published.
+pub fn meeting_visible_to(scope: Scope, org_a: i64, org_b: i64, published: bool) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Member(org) => published && (org == org_a || org == org_b),
+        Scope::Public => false,
+    }
+}
+
 /// Every combination of the facts the rule reads, for tests that check a
 /// filter built elsewhere (SQL, the index) against [`ListingFacts::visible_to`].
 pub fn all_fact_combinations(kind: ListingKind, org_ids: &[i64]) -> Vec<ListingFacts<'static>> {
@@ -184,6 +249,33 @@ mod tests {
         }
         let public = need("matched", "public", "approved");
         assert!(public.visible_to(Scope::Public));
+    }
+
+    #[test]
+    fn event_rules() {
+        assert!(event_visible_to(Scope::Public, true));
+        assert!(!event_visible_to(Scope::Member(1), false));
+        assert!(event_visible_to(Scope::All, false));
+        // Own registration always; others only between confirmed participants.
+        assert!(registration_visible_to(Scope::Member(1), 1, false, false));
+        assert!(!registration_visible_to(Scope::Member(2), 1, true, false));
+        assert!(registration_visible_to(Scope::Member(2), 1, true, true));
+        assert!(!registration_visible_to(Scope::Member(2), 1, false, true));
+        assert!(!registration_visible_to(Scope::Public, 1, true, true));
+        assert!(phone_visible_to(Scope::Member(1), 1) && !phone_visible_to(Scope::Member(2), 1));
+        assert!(!meeting_request_visible_to(Scope::Member(1), 1, 2, true));
+        assert!(meeting_request_visible_to(Scope::Member(2), 1, 2, false));
+        assert!(!meeting_request_visible_to(Scope::Member(3), 1, 2, false));
+        assert!(!meeting_visible_to(Scope::Member(1), 1, 2, false));
+        assert!(meeting_visible_to(Scope::Member(1), 1, 2, true));
+        assert!(!meeting_visible_to(Scope::Public, 1, 2, true));
+    }
+
+    #[test]
+    fn phones_are_masked_in_the_middle() {
+        assert_eq!(mask_phone("13812341234"), "138****1234");
+        assert_eq!(mask_phone("+49 471 48230 102"), "+49****0102");
+        assert_eq!(mask_phone("123"), "****");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod actor;
 pub mod credit_code;
+pub mod event;
 pub mod money;
 pub mod record;
 pub mod region;

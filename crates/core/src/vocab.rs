@@ -225,6 +225,15 @@ vocabulary!(
 });
 
 vocabulary!(
+    /// How far a match suggestion can be trusted: bands of its relevance,
+    /// calibrated on graded judgments (`qiao_matching::confidence`).
+    Confidence, "confidence", {
+    Strong => ("strong", "强", "Strong"),
+    Fair => ("fair", "中", "Fair"),
+    Weak => ("weak", "弱", "Weak"),
+});
+
+vocabulary!(
     /// Kinds of matchmaking event (产学研活动).
     EventKind, "event kind", {
     Comprehensive => ("comprehensive", "综合性", "City-wide"),
@@ -238,8 +247,87 @@ vocabulary!(
     EventStatus, "event status", {
     Planned => ("planned", "筹备中", "Planned"),
     RegistrationOpen => ("registration_open", "报名中", "Registration open"),
+    RegistrationClosed => ("registration_closed", "报名截止", "Registration closed"),
     Held => ("held", "已举办", "Held"),
     Closed => ("closed", "已结束", "Closed"),
+    Cancelled => ("cancelled", "已取消", "Cancelled"),
+});
+
+impl EventStatus {
+    /// The statuses an event may move to from this one.
+    pub fn next(self) -> &'static [EventStatus] {
+        use EventStatus::*;
+        match self {
+            // Trainings and small events may be recorded without a registration phase.
+            Planned => &[RegistrationOpen, Held, Cancelled],
+            RegistrationOpen => &[RegistrationClosed, Cancelled],
+            RegistrationClosed => &[RegistrationOpen, Held, Cancelled],
+            Held => &[Closed],
+            Closed | Cancelled => &[],
+        }
+    }
+
+    /// Whether the event has taken place (it counts towards the year's plan).
+    pub fn was_held(self) -> bool {
+        matches!(self, Self::Held | Self::Closed)
+    }
+}
+
+impl EventKind {
+    /// The code of the plan target that counts events of this kind.
+    pub fn plan_target_code(self) -> &'static str {
+        match self {
+            Self::Comprehensive => "comprehensive_events",
+            Self::Thematic => "thematic_events",
+            Self::CommissionerTraining => "commissioner_trainings",
+            Self::International => "international_events",
+        }
+    }
+}
+
+vocabulary!(
+    /// Where a registration for an event stands.
+    RegistrationStatus, "registration status", {
+    Pending => ("pending", "待确认", "Pending"),
+    Confirmed => ("confirmed", "已确认", "Confirmed"),
+    Waitlisted => ("waitlisted", "候补", "Waitlisted"),
+    Declined => ("declined", "未通过", "Declined"),
+    Cancelled => ("cancelled", "已取消", "Cancelled"),
+});
+
+vocabulary!(
+    /// Where a request for a 1:1 meeting stands.
+    MeetingRequestStatus, "meeting request status", {
+    Draft => ("draft", "待审核", "Draft (staff review)"),
+    Pending => ("pending", "待回复", "Awaiting answer"),
+    Accepted => ("accepted", "已接受", "Accepted"),
+    Declined => ("declined", "已拒绝", "Declined"),
+    Withdrawn => ("withdrawn", "已撤回", "Withdrawn"),
+});
+
+vocabulary!(
+    /// Priority tier of a meeting, highest first.
+    MeetingTier, "meeting tier", {
+    Mutual => ("mutual", "双方互选", "Both asked"),
+    Accepted => ("accepted", "一方邀约对方接受", "Asked and accepted"),
+    Staff => ("staff", "工作人员推荐", "Proposed by staff"),
+});
+
+vocabulary!(
+    /// What one side says came of a meeting.
+    MeetingOutcome, "meeting outcome", {
+    NotHeld => ("not_held", "未举行", "Not held"),
+    NoInterest => ("no_interest", "无意向", "No interest"),
+    Exchange => ("exchange", "有交流无合作", "Exchange, no cooperation"),
+    Potential => ("potential", "有合作可能", "Cooperation possible"),
+});
+
+vocabulary!(
+    /// Follow-up of a meeting some months later.
+    FollowUpStatus, "follow-up status", {
+    NotContacted => ("not_contacted", "未联系", "Not contacted"),
+    Negotiating => ("negotiating", "洽谈中", "Negotiating"),
+    Agreed => ("agreed", "已达成合作", "Agreed"),
 });
 
 vocabulary!(

@@ -23,6 +23,7 @@ use utoipa_axum::routes;
         (name = "transfer", description = "File export and import"),
         (name = "search", description = "Chinese full-text search"),
         (name = "suggestions", description = "Explained match suggestions, staff decisions and the plan-wide assignment"),
+        (name = "events", description = "Matchmaking events (对接活动): registration, 1:1 meetings, agendas, outcomes"),
         (name = "system", description = "Health and metrics"),
         (name = "pages", description = "HTML pages"),
     ),
@@ -95,5 +96,6 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 transfer::IMPORT_BODY_LIMIT,
             )),
         )
+        .merge(routes::events::router())
         .split_for_parts()
 }

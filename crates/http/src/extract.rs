@@ -17,8 +17,13 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => {
+                objects_only(&v)?;
+                serde_json::from_value(v)
+                    .map(Json)
+                    .map_err(|e| AppError::BadRequest(e.to_string()))
+            }
             Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
             Err(JsonRejection::JsonSyntaxError(e)) => Err(AppError::BadRequest(format!(
                 "malformed JSON: {}",
@@ -33,6 +38,28 @@ where
             Err(e) => Err(AppError::BadRequest(e.body_text())),
         }
     }
+}
+
+/// Every body of the API is a JSON object whose lists hold values or
+/// objects, never lists: serde would read a struct from an array of its
+/// fields in order as readily as from an object, which no description allows.
+fn objects_only(v: &serde_json::Value) -> Result<(), AppError> {
+    use serde_json::Value;
+    let Value::Object(map) = v else {
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
+    };
+    for (key, value) in map {
+        if let Value::Array(items) = value
+            && items.iter().any(Value::is_array)
+        {
+            return Err(AppError::BadRequest(format!(
+                "{key} must not hold lists within lists"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Path parameters.

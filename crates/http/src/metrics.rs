@@ -44,6 +44,8 @@ struct Registry {
     durations: BTreeMap<(String, String), Histogram>,
     /// name → (help, value).
     gauges: BTreeMap<String, (String, f64)>,
+    /// name → (help, value): totals kept elsewhere, rendered as counters.
+    counters: BTreeMap<String, (String, f64)>,
 }
 
 #[derive(Default, Debug)]
@@ -86,6 +88,18 @@ impl Metrics {
         }
         self.lock()
             .gauges
+            .insert(name.to_string(), (help.to_string(), value));
+    }
+
+    /// Sets a counter whose running total is kept by its owner, e.g.
+    /// `qiao_embeddings_total`; same naming rule as [`Metrics::set_gauge`].
+    pub fn set_counter(&self, name: &str, help: &str, value: f64) {
+        if !valid_metric_name(name) {
+            tracing::warn!(name, "ignoring counter with an invalid metric name");
+            return;
+        }
+        self.lock()
+            .counters
             .insert(name.to_string(), (help.to_string(), value));
     }
 
@@ -135,6 +149,10 @@ impl Metrics {
 
         for (name, (help, value)) in &registry.gauges {
             family(&mut out, name, help, "gauge");
+            let _ = writeln!(out, "{name} {}", float(*value));
+        }
+        for (name, (help, value)) in &registry.counters {
+            family(&mut out, name, help, "counter");
             let _ = writeln!(out, "{name} {}", float(*value));
         }
         out
@@ -309,6 +327,19 @@ mod tests {
         );
         assert!(!out.contains("bad name"));
         assert_eq!(out, m.render(), "rendering is stable");
+    }
+
+    #[test]
+    fn counters_render_as_counters() {
+        let m = Metrics::new();
+        m.set_counter("qiao_embeddings_total", "Vectors computed", 7.0);
+        m.set_counter("bad name", "ignored", 1.0);
+        let out = m.render();
+        assert!(
+            out.contains("# HELP qiao_embeddings_total Vectors computed\n# TYPE qiao_embeddings_total counter\nqiao_embeddings_total 7\n"),
+            "{out}"
+        );
+        assert!(!out.contains("bad name"));
     }
 
     #[tokio::test]

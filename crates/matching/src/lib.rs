@@ -3,6 +3,8 @@
 //! rule can be unit-tested and the exact solver checked against brute force.
 
 pub mod assign;
+pub mod confidence;
 pub mod flow;
+pub mod schedule;
 pub mod score;
 pub mod weights;

@@ -1,10 +1,19 @@
 //! Scoring one need–capability pair: each factor gives a value in 0..=1,
 //! weighted by `Weights`; the explanation lists every factor's contribution
-//! and a one-line Chinese summary staff can read at a glance.
+//! (they sum to the score), how the pair was found, and a one-line Chinese
+//! summary staff can read at a glance. The pair's relevance also gives its
+//! confidence band (`crate::confidence`).
+//!
+//! Relevance comes from the words the two listings share (the `text`
+//! factor) and, once an embedding model is active, from their similarity by
+//! meaning (the `semantic` factor, which then takes `semantic_share` of the
+//! text weight). Without a model the `semantic` slot is empty and the
+//! summary says that only words were compared.
 
+use crate::confidence;
 use crate::weights::Weights;
 use qiao_core::trl::Trl;
-use qiao_core::vocab::{CooperationMode, Field, Vocabulary};
+use qiao_core::vocab::{Confidence, CooperationMode, Field, Vocabulary};
 use serde::{Deserialize, Serialize};
 
 /// What the scorer needs to know about a need.
@@ -52,16 +61,80 @@ pub struct Factor {
     pub contribution: f64,
 }
 
+/// How a pair was found: by the words the listings share, by meaning (an
+/// embedding model's similarity), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FoundBy {
+    #[default]
+    Words,
+    Meaning,
+    Both,
+}
+
+/// Why the pair is about the same thing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Relevance {
+    /// The search relevance of the shared words, 0..=1.
+    pub text: f64,
+    /// The similarity by meaning, 0..=1, when an embedding model is active.
+    pub semantic: Option<f64>,
+    pub found_by: FoundBy,
+}
+
+impl Relevance {
+    /// Relevance from shared words alone.
+    pub fn words(text: f64) -> Self {
+        Self {
+            text,
+            semantic: None,
+            found_by: FoundBy::Words,
+        }
+    }
+}
+
+/// Explanations are stored with each suggestion: fields added later have
+/// defaults, so that rows stored before still read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     pub summary: String,
     pub matched_terms: Vec<MatchedTerm>,
+    /// `text`, `field`, `mode`, `maturity`, `budget`, `region`, `capacity`,
+    /// `history`; with `semantic` their contributions sum to the score.
     pub factors: Vec<Factor>,
+    #[serde(default)]
+    pub found_by: FoundBy,
+    /// Similarity by meaning; `None` when no embedding model is active.
+    #[serde(default)]
+    pub semantic: Option<Factor>,
+}
+
+impl Explanation {
+    fn value(&self, code: &str) -> Option<f64> {
+        self.factors
+            .iter()
+            .find(|f| f.code == code)
+            .map(|f| f.value)
+    }
+
+    /// The relevance its confidence band is read from.
+    pub fn relevance(&self, weights: &Weights) -> f64 {
+        confidence::relevance(
+            self.value("text").unwrap_or(0.0),
+            self.semantic.as_ref().map(|f| f.value),
+            weights.semantic_share,
+        )
+    }
+
+    pub fn confidence(&self, weights: &Weights) -> Confidence {
+        weights.confidence.band(self.relevance(weights))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
     pub score: f64,
+    pub confidence: Confidence,
     pub explanation: Explanation,
 }
 
@@ -175,18 +248,27 @@ fn stage_label(trl: Option<u8>) -> String {
     )
 }
 
-/// Scores a pair; `None` when the team has no capacity left. `text` is the
-/// search relevance in 0..=1.
+/// Scores a pair; `None` when the team has no capacity left.
 pub fn score(
     need: &NeedSide,
     cap: &CapabilitySide,
-    text: f64,
+    relevance: Relevance,
     matched_terms: Vec<MatchedTerm>,
     weights: &Weights,
 ) -> Option<Scored> {
     let capacity = capacity_fit(cap)?;
+    // With a similarity by meaning, words keep the rest of the text weight.
+    let words_weight = match relevance.semantic {
+        Some(_) => weights.text * (1.0 - weights.semantic_share.clamp(0.0, 1.0)),
+        None => weights.text,
+    };
     let values = [
-        ("text", "文本相关度", text.clamp(0.0, 1.0), weights.text),
+        (
+            "text",
+            "文本相关度",
+            relevance.text.clamp(0.0, 1.0),
+            words_weight,
+        ),
         (
             "field",
             "领域一致",
@@ -224,20 +306,45 @@ pub fn score(
             contribution: value * weight,
         })
         .collect();
-    let score = factors.iter().map(|f| f.contribution).sum();
-    let summary = summary(need, cap, &matched_terms);
+    let semantic = relevance.semantic.map(|meaning| {
+        let value = meaning.clamp(0.0, 1.0);
+        Factor {
+            code: "semantic".to_string(),
+            label: "语义相似度".to_string(),
+            value,
+            contribution: value * (weights.text - words_weight),
+        }
+    });
+    let score = factors
+        .iter()
+        .chain(&semantic)
+        .map(|f| f.contribution)
+        .sum();
+    let summary = summary(need, cap, &matched_terms, semantic.as_ref());
+    let explanation = Explanation {
+        summary,
+        matched_terms,
+        factors,
+        found_by: relevance.found_by,
+        semantic,
+    };
     Some(Scored {
         score,
-        explanation: Explanation {
-            summary,
-            matched_terms,
-            factors,
-        },
+        confidence: explanation.confidence(weights),
+        explanation,
     })
 }
 
-/// e.g. `关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）`
-fn summary(need: &NeedSide, cap: &CapabilitySide, terms: &[MatchedTerm]) -> String {
+/// The summary's last part when no embedding model compared the listings.
+pub const WORDS_ONLY: &str = "仅按关键词匹配（未启用语义模型）";
+
+/// e.g. `关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）；仅按关键词匹配（未启用语义模型）`
+fn summary(
+    need: &NeedSide,
+    cap: &CapabilitySide,
+    terms: &[MatchedTerm],
+    semantic: Option<&Factor>,
+) -> String {
     let mut parts = Vec::new();
     if !terms.is_empty() {
         let words: Vec<&str> = terms.iter().take(5).map(|t| t.term.as_str()).collect();
@@ -272,6 +379,10 @@ fn summary(need: &NeedSide, cap: &CapabilitySide, terms: &[MatchedTerm]) -> Stri
     }
     if cap.worked_together {
         parts.push("曾有合作".to_string());
+    }
+    match semantic {
+        Some(f) => parts.push(format!("语义相似度：{:.2}", f.value)),
+        None => parts.push(WORDS_ONLY.to_string()),
     }
     parts.join("；")
 }
@@ -332,24 +443,104 @@ mod tests {
 
     #[test]
     fn explains_every_factor_and_summarises_in_chinese() {
-        let s = score(&need(), &cap(), 0.9, terms(), &Weights::default()).unwrap();
+        let s = score(
+            &need(),
+            &cap(),
+            Relevance::words(0.9),
+            terms(),
+            &Weights::default(),
+        )
+        .unwrap();
         assert_eq!(
             s.explanation.summary,
-            "关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）"
+            "关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）；仅按关键词匹配（未启用语义模型）"
         );
         assert_eq!(s.explanation.factors.len(), 8);
         let total: f64 = s.explanation.factors.iter().map(|f| f.contribution).sum();
         assert!((total - s.score).abs() < 1e-12);
+        assert_eq!(s.explanation.found_by, FoundBy::Words);
+        assert_eq!(s.explanation.semantic, None);
+        let json = serde_json::to_value(&s.explanation).unwrap();
+        assert_eq!(json["found_by"], "words");
+        assert!(json["semantic"].is_null());
+    }
+
+    #[test]
+    fn similarity_by_meaning_takes_its_share_of_the_text_weight() {
+        let w = Weights::default();
+        let both = Relevance {
+            text: 0.6,
+            semantic: Some(0.8),
+            found_by: FoundBy::Both,
+        };
+        let s = score(&need(), &cap(), both, terms(), &w).unwrap();
+        let e = &s.explanation;
+        let semantic = e.semantic.as_ref().unwrap();
+        assert_eq!(semantic.code, "semantic");
+        assert!((semantic.contribution - 0.8 * w.text * w.semantic_share).abs() < 1e-12);
+        let text = &e.factors[0];
+        assert!((text.contribution - 0.6 * w.text * (1.0 - w.semantic_share)).abs() < 1e-12);
+        let total: f64 = e
+            .factors
+            .iter()
+            .chain(&e.semantic)
+            .map(|f| f.contribution)
+            .sum();
+        assert!((total - s.score).abs() < 1e-12);
+        assert_eq!(e.factors.len(), 8, "every wave-one factor stays");
+        assert!(e.summary.ends_with("语义相似度：0.80"), "{}", e.summary);
+        assert!(!e.summary.contains(WORDS_ONLY));
+        assert_eq!(serde_json::to_value(e).unwrap()["found_by"], "both");
+        assert!((e.relevance(&w) - 0.7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn confidence_follows_relevance_not_the_other_factors() {
+        let w = Weights::default();
+        let strong = score(&need(), &cap(), Relevance::words(0.9), terms(), &w).unwrap();
+        assert_eq!(strong.confidence, Confidence::Strong);
+        // A team that fits in every other way still does not make a weak text match strong.
+        let mut friends = cap();
+        friends.worked_together = true;
+        let weak = score(&need(), &friends, Relevance::words(0.05), terms(), &w).unwrap();
+        assert_eq!(weak.confidence, Confidence::Weak);
+        assert_eq!(weak.explanation.confidence(&w), Confidence::Weak);
+    }
+
+    #[test]
+    fn explanations_stored_before_found_by_and_semantic_still_read() {
+        let stored = serde_json::json!({
+            "summary": "关键词：热管理", "matched_terms": [{"term": "热管理", "found_in": ["title"]}],
+            "factors": [{"code": "text", "label": "文本相关度", "value": 0.5, "contribution": 0.3}],
+        });
+        let e: Explanation = serde_json::from_value(stored).unwrap();
+        assert_eq!(e.found_by, FoundBy::Words);
+        assert_eq!(e.semantic, None);
+        assert_eq!(e.relevance(&Weights::default()), 0.5);
     }
 
     #[test]
     fn maturity_matters_more_for_purchases_than_for_development() {
         let mut lab = cap();
         lab.trl = Some(3);
-        let buy = score(&need(), &lab, 0.9, vec![], &Weights::default()).unwrap();
+        let buy = score(
+            &need(),
+            &lab,
+            Relevance::words(0.9),
+            vec![],
+            &Weights::default(),
+        )
+        .unwrap();
         let mut develop = need();
         develop.modes = vec!["joint_development".into()];
-        let dev = score(&develop, &lab, 0.9, vec![], &Weights::default()).unwrap();
+        let dev = score(
+            &develop,
+            &lab,
+            Relevance::words(0.9),
+            vec![],
+            &Weights::default(),
+        )
+        .unwrap();
         let m = |s: &Scored| {
             s.explanation
                 .factors
@@ -359,7 +550,14 @@ mod tests {
                 .value
         };
         assert!(m(&dev) > m(&buy), "{} vs {}", m(&dev), m(&buy));
-        let ready = score(&need(), &cap(), 0.9, vec![], &Weights::default()).unwrap();
+        let ready = score(
+            &need(),
+            &cap(),
+            Relevance::words(0.9),
+            vec![],
+            &Weights::default(),
+        )
+        .unwrap();
         assert!(ready.score > buy.score);
     }
 
@@ -367,11 +565,34 @@ mod tests {
     fn full_teams_are_not_suggested_and_history_helps() {
         let mut full = cap();
         full.open_projects = 2;
-        assert!(score(&need(), &full, 1.0, vec![], &Weights::default()).is_none());
+        assert!(
+            score(
+                &need(),
+                &full,
+                Relevance::words(1.0),
+                vec![],
+                &Weights::default()
+            )
+            .is_none()
+        );
         let mut friends = cap();
         friends.worked_together = true;
-        let a = score(&need(), &cap(), 0.5, vec![], &Weights::default()).unwrap();
-        let b = score(&need(), &friends, 0.5, vec![], &Weights::default()).unwrap();
+        let a = score(
+            &need(),
+            &cap(),
+            Relevance::words(0.5),
+            vec![],
+            &Weights::default(),
+        )
+        .unwrap();
+        let b = score(
+            &need(),
+            &friends,
+            Relevance::words(0.5),
+            vec![],
+            &Weights::default(),
+        )
+        .unwrap();
         assert!(b.score > a.score && b.score - a.score <= Weights::default().history + 1e-12);
     }
 
@@ -379,12 +600,33 @@ mod tests {
     fn local_first_but_foreign_welcome_on_international_tracks() {
         let mut abroad = cap();
         abroad.region_scope = "abroad".into();
-        let local = score(&need(), &cap(), 0.5, vec![], &Weights::default()).unwrap();
-        let far = score(&need(), &abroad, 0.5, vec![], &Weights::default()).unwrap();
+        let local = score(
+            &need(),
+            &cap(),
+            Relevance::words(0.5),
+            vec![],
+            &Weights::default(),
+        )
+        .unwrap();
+        let far = score(
+            &need(),
+            &abroad,
+            Relevance::words(0.5),
+            vec![],
+            &Weights::default(),
+        )
+        .unwrap();
         assert!(local.score > far.score);
         let mut intl = need();
         intl.international = true;
-        let welcome = score(&intl, &abroad, 0.5, vec![], &Weights::default()).unwrap();
+        let welcome = score(
+            &intl,
+            &abroad,
+            Relevance::words(0.5),
+            vec![],
+            &Weights::default(),
+        )
+        .unwrap();
         assert!((welcome.score - local.score).abs() < 1e-12);
     }
 

@@ -6,14 +6,17 @@
 
 mod analyzer;
 mod coord;
+mod distinctive;
 pub mod eval;
 mod facets;
 mod index;
 mod normalize;
+mod phrasing;
 mod query;
 mod schema;
 mod snippet;
 mod suggest;
+pub mod vectors;
 
 use std::collections::BTreeMap;
 
@@ -21,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub use analyzer::analyze;
 pub use index::SearchIndex;
-pub use suggest::{Candidate, MatchedTerm, WeightedQuery};
+pub use suggest::{Candidate, FoundBy, MatchedTerm, SuggestParams, WeightedQuery};
 
 /// The two kinds of listing the index holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -262,10 +262,12 @@ fn suggestions_report() {
             let matched: Vec<&str> = c.matched_terms.iter().map(|m| m.term.as_str()).collect();
             let title: String = c.title.chars().take(40).collect();
             println!(
-                "  {:>2}. {:<8} {} {} [{}]",
+                "  {:>2}. {:<8} {} score {:.3} coverage {:.3} {} [{}]",
                 i + 1,
                 grade,
                 c.external_id.as_deref().unwrap_or_default(),
+                c.score,
+                c.coverage,
                 title,
                 matched.join(",")
             );

@@ -8,6 +8,7 @@
 pub mod audit;
 mod convert;
 mod db;
+pub mod embeddings;
 pub mod entities;
 mod error;
 pub mod events;

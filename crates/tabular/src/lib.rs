@@ -117,6 +117,17 @@ pub fn write_table(path: &Path, table: &Table, header: HeaderStyle) -> Result<()
     })
 }
 
+/// An .xlsx workbook of named sheets (names ≤ 31 characters, no `[]:*?/\\`), in order.
+pub fn write_workbook_to_bytes(
+    sheets: &[(&str, &Table)],
+    header: HeaderStyle,
+) -> Result<Vec<u8>, TabularError> {
+    for (_, table) in sheets {
+        table.validate()?;
+    }
+    write_xlsx::write_sheets(sheets, header)
+}
+
 /// Serializes a table in memory (e.g. for an HTTP download).
 pub fn write_table_to_bytes(
     format: Format,

@@ -1,12 +1,30 @@
-//! XLSX output: one worksheet with a bold, frozen, filterable header.
+//! XLSX output: worksheets with a bold, frozen, filterable header.
 
-use rust_xlsxwriter::{Format as XlsxFormat, Workbook, XlsxError};
+use rust_xlsxwriter::{Format as XlsxFormat, Workbook, Worksheet, XlsxError};
 
 use crate::{Cell, HeaderStyle, Table, TabularError};
 
 pub(crate) fn write(table: &Table, header: HeaderStyle) -> Result<Vec<u8>, TabularError> {
     let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
+    fill(workbook.add_worksheet(), table, header)?;
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+/// A workbook of named sheets, in order.
+pub(crate) fn write_sheets(
+    sheets: &[(&str, &Table)],
+    header: HeaderStyle,
+) -> Result<Vec<u8>, TabularError> {
+    let mut workbook = Workbook::new();
+    for (name, table) in sheets {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(*name).map_err(xlsx_error)?;
+        fill(sheet, table, header)?;
+    }
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+fn fill(sheet: &mut Worksheet, table: &Table, header: HeaderStyle) -> Result<(), TabularError> {
     let bold = XlsxFormat::new().set_bold();
 
     for (c, column) in table.columns.iter().enumerate() {
@@ -43,8 +61,7 @@ pub(crate) fn write(table: &Table, header: HeaderStyle) -> Result<Vec<u8>, Tabul
             .autofilter(0, 0, last_row, last_col)
             .map_err(xlsx_error)?;
     }
-
-    workbook.save_to_buffer().map_err(xlsx_error)
+    Ok(())
 }
 
 fn col_num(c: usize) -> Result<u16, TabularError> {

@@ -125,3 +125,34 @@ fn garbage_xlsx_is_an_xlsx_error() {
     let err = read_rows_from_bytes(Format::Xlsx, b"not a zip").unwrap_err();
     assert!(matches!(err, TabularError::Xlsx(_)), "{err:?}");
 }
+
+#[test]
+fn a_workbook_keeps_its_sheets_in_order_with_their_names() {
+    use calamine::{Reader, Xlsx};
+    let one = Table {
+        columns: vec![Column {
+            key: "item".into(),
+            label: "项目".into(),
+            width: 10.0,
+        }],
+        rows: vec![vec![Cell::Text("参会单位".into())]],
+    };
+    let two = Table {
+        columns: vec![Column {
+            key: "count".into(),
+            label: "数量".into(),
+            width: 10.0,
+        }],
+        rows: vec![vec![Cell::Int(7)], vec![Cell::Int(8)]],
+    };
+    let bytes = qiao_tabular::write_workbook_to_bytes(
+        &[("概况", &one), ("洽谈", &two)],
+        HeaderStyle::Labels,
+    )
+    .unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), vec!["概况", "洽谈"]);
+    let range = book.worksheet_range("洽谈").unwrap();
+    assert_eq!(range.height(), 3);
+    assert_eq!(range.get_value((0, 0)).unwrap().to_string(), "数量");
+}

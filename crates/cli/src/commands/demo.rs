@@ -28,6 +28,7 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     if args.reset {
         println!("demo database reset");
     }
+    let just_loaded = matches!(prepared, Prepared::Loaded { .. });
     match prepared {
         Prepared::Loaded { from, loaded } => println!(
             "loaded demo data from {}: {} organizations, {} needs, {} capabilities, {} events",
@@ -47,11 +48,32 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     for (email, role) in DEMO_ACCOUNTS {
         println!("  {:<26} {} ({})", email, role.code(), role.label_zh());
     }
-    if args.no_serve {
-        return Ok(ExitCode::SUCCESS);
+    let listener = if args.no_serve {
+        None
+    } else {
+        Some(qiao_http::listen(&args.bind).await?)
+    };
+    let app = if args.no_serve {
+        App::without_follower(store.clone(), config).await?
+    } else {
+        App::start(store.clone(), config).await?
+    };
+    if just_loaded {
+        // Events get their history through the use cases, which need the app.
+        match app.stage_demo_events().await {
+            Ok(staged) => println!(
+                "demo events: {} meeting requests, {} meetings scheduled, {} outcomes, {} projects from agreements",
+                staged.requests, staged.meetings, staged.outcomes, staged.projects
+            ),
+            Err(e) => {
+                // Leave an empty database rather than half a demo.
+                store.reset().await?;
+                return Err(e.context("staging the demo events"));
+            }
+        }
     }
-    let listener = qiao_http::listen(&args.bind).await?;
-    let app = App::start(store, config).await?;
-    qiao_http::serve(listener, app).await?;
+    if let Some(listener) = listener {
+        qiao_http::serve(listener, app).await?;
+    }
     Ok(ExitCode::SUCCESS)
 }

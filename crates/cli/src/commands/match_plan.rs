@@ -26,6 +26,11 @@ pub struct Args {
     /// Only needs flagged for the year's key-project plan.
     #[arg(long)]
     pub key_projects: bool,
+    /// Propose weak pairs too. By default a pair whose confidence is weak
+    /// (see `matching.json`) is left out, so a need without a good match gets
+    /// no proposal rather than a poor one.
+    #[arg(long)]
+    pub include_weak: bool,
 }
 
 pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
@@ -39,12 +44,21 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     let options = PlanOptions {
         k: args.k,
         per_university: args.per_university,
+        include_weak: args.include_weak,
         ..PlanOptions::default()
     };
     let started = std::time::Instant::now();
     let plan = run_to_file(&app, args.year, &selection, options, &args.out).await?;
+    let weak = if args.include_weak {
+        "weak pairs included".to_string()
+    } else {
+        format!(
+            "{} weak pairs left out (--include-weak proposes them)",
+            plan.weak_left_out
+        )
+    };
     println!(
-        "{} open needs, {} proposals for {} of them (total score {:.3}; greedy would cover {} with {:.3}) in {:.2} s; written to {}",
+        "{} open needs, {} proposals for {} of them (total score {:.3}; greedy would cover {} with {:.3}; {weak}) in {:.2} s; written to {}",
         plan.needs,
         plan.proposals.len(),
         plan.needs_covered,

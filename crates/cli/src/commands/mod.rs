@@ -3,9 +3,12 @@
 pub mod backup;
 pub mod bench;
 pub mod demo;
+pub mod embed;
+pub mod event;
 pub mod export;
 pub mod import;
 pub mod match_plan;
+pub mod model;
 pub mod reindex;
 pub mod serve;
 pub mod token;
@@ -33,6 +36,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => user::run(&global, command).await,
         Command::Token(command) => token::run(&global, command).await,
         Command::Match(args) => match_plan::run(&global, args).await,
+        Command::Model(command) => model::run(&global, command).await,
+        Command::Embed(args) => embed::run(&global, args).await,
+        Command::Event(command) => event::run(&global, command).await,
         Command::Bench(command) => bench::run(&global, command).await,
     }
 }

@@ -16,7 +16,7 @@ use crate::views::{
 };
 use axum::extract::State;
 use chrono::Datelike;
-use qiao_app::suggestions::DEFAULT_LIMIT;
+use qiao_app::suggestions::{AssignmentRequest, DEFAULT_LIMIT};
 use qiao_core::vocab::{RejectReason, Vocabulary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,8 +31,10 @@ pub struct SuggestionParams {
 }
 
 /// Capabilities suggested for a need, best first. Staff get live suggestions
-/// (recorded for review); the need's owner gets those staff accepted; anyone
-/// else who can see the need is refused, and a need they cannot see is 404.
+/// (recorded for review) with a verdict: `no_good_match` (未找到合适的匹配)
+/// when none is better than weak. The need's owner gets those staff
+/// accepted; anyone else who can see the need is refused, and a need they
+/// cannot see is 404.
 #[utoipa::path(get, path = "/api/v1/needs/{id}/suggestions", tag = "suggestions",
     params(("id" = i64, Path, minimum = 1, description = "Need id"), SuggestionParams),
     responses((status = 200, body = SuggestionListDoc),
@@ -55,8 +57,9 @@ pub async fn need_suggestions(
 }
 
 /// Needs suggested for a capability, best first. Staff get live suggestions
-/// (recorded for review); the capability's owner gets the needs staff
-/// accepted, without staff-only ones; anyone else is refused.
+/// (recorded for review) with a verdict: `no_good_match` (未找到合适的匹配)
+/// when none is better than weak. The capability's owner gets the needs
+/// staff accepted, without staff-only ones; anyone else is refused.
 #[utoipa::path(get, path = "/api/v1/capabilities/{id}/suggestions", tag = "suggestions",
     params(("id" = i64, Path, minimum = 1, description = "Capability id"), SuggestionParams),
     responses((status = 200, body = SuggestionListDoc),
@@ -225,12 +228,17 @@ pub struct AssignmentInput {
     /// Only the needs flagged for the year's key-project plan.
     #[serde(default)]
     pub key_projects: bool,
+    /// Propose weak pairs too; by default a pair whose confidence is weak is
+    /// left out, so a need without a good match gets no proposal.
+    #[serde(default)]
+    pub include_weak: bool,
 }
 
 /// Propose matches for the year's planned cooperation projects (staff): up to
 /// `k` capabilities per open need, maximising the total score within each
 /// team's remaining capacity (exactly, as a min-cost flow); rejected pairs are
-/// excluded. The proposals are stored as suggestions for review.
+/// excluded, and weak pairs too unless `include_weak`. The proposals are
+/// stored as suggestions for review.
 #[utoipa::path(post, path = "/api/v1/plans/{year}/assignments", tag = "suggestions",
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Plan year (2000–2100)")), request_body = AssignmentInput,
     responses((status = 200, body = AssignmentDoc),
@@ -247,18 +255,15 @@ pub async fn assignments(
     Json(input): Json<AssignmentInput>,
 ) -> Result<axum::Json<AssignmentDoc>, AppError> {
     let who = viewer.require()?;
-    let k = input.k.unwrap_or(3);
-    let assignment = s
-        .app
-        .assign(
-            &who,
-            year,
-            k,
-            input.per_university,
-            input.need_ids,
-            input.key_projects,
-        )
-        .await?;
+    let include_weak = input.include_weak;
+    let request = AssignmentRequest {
+        k: input.k.unwrap_or(3),
+        per_university: input.per_university,
+        need_ids: input.need_ids,
+        key_projects: input.key_projects,
+        include_weak,
+    };
+    let assignment = s.app.assign(&who, year, request).await?;
     let plan = assignment.run.plan;
     let proposals = plan
         .proposals
@@ -271,6 +276,7 @@ pub async fn assignments(
                 need: p.need.into(),
                 capability: p.capability.into(),
                 score: p.score,
+                confidence: p.confidence.code().to_string(),
                 explanation: typed_from(&p.explanation)?,
             })
         })
@@ -281,6 +287,8 @@ pub async fn assignments(
         needs: plan.needs,
         needs_covered: plan.needs_covered,
         total_score: plan.total_score,
+        include_weak,
+        weak_left_out: plan.weak_left_out,
         greedy: GreedyDoc {
             needs_covered: plan.greedy_needs_covered,
             total_score: plan.greedy_total_score,

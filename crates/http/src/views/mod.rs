@@ -6,12 +6,14 @@
 //! refused: a field added there fails the tests until it is added here.
 
 mod accounts;
+mod events;
 mod listings;
 mod search;
 mod suggestions;
 mod transfer;
 
 pub use accounts::{SessionDoc, TokenDoc, UserDoc};
+pub use events::{EventDoc, EventPage, WindowDoc};
 pub use listings::{CapabilityDoc, NeedDoc, OrganizationDoc};
 pub use search::SearchResultsDoc;
 pub use suggestions::{AssignmentDoc, DecisionDoc, GreedyDoc, ProposalDoc, SuggestionListDoc};

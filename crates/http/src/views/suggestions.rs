@@ -4,6 +4,33 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::Schema;
+
+fn schema_of(value: serde_json::Value) -> Schema {
+    serde_json::from_value(value).expect("a hand-written schema deserializes")
+}
+
+fn confidence() -> Schema {
+    crate::schema::one_of(
+        &["strong", "fair", "weak"],
+        "How far the suggestion can be trusted, from its relevance (not the whole score): `strong` (强), `fair` (中) or `weak` (弱).",
+    )
+}
+
+fn found_by() -> Schema {
+    crate::schema::one_of(
+        &["words", "meaning", "both"],
+        "How the partner was found: by shared `words`, by `meaning` (an embedding model), or `both`.",
+    )
+}
+
+fn verdict() -> Schema {
+    schema_of(serde_json::json!({
+        "type": ["string", "null"],
+        "enum": ["good_match", "no_good_match", null],
+        "description": "`no_good_match` when no suggestion is better than weak (the list is then no match to present), `good_match` otherwise; null in an owner's view, which lists staff decisions.",
+    }))
+}
 
 /// A listing as a suggestion names it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -56,10 +83,27 @@ pub struct FactorDoc {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExplanationDoc {
-    /// One line in Chinese, e.g. `关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）`.
+    /// One line in Chinese, e.g. `关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）；仅按关键词匹配（未启用语义模型）`.
     pub summary: String,
+    /// The need's distinctive terms the partner contains, most important
+    /// first: no generic word (分子, 性能, 系统 …) and no word that is part of
+    /// another listed one.
     pub matched_terms: Vec<MatchedTermDoc>,
+    /// Every factor; with `semantic`, their contributions sum to the score.
     pub factors: Vec<FactorDoc>,
+    #[serde(default = "words")]
+    #[schema(schema_with = found_by)]
+    pub found_by: String,
+    /// Similarity by meaning (`code` `semantic`); null when no embedding
+    /// model is active.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub semantic: Option<FactorDoc>,
+}
+
+/// Explanations stored before `found_by` existed were found by words.
+fn words() -> String {
+    "words".to_string()
 }
 
 /// A suggested partner. It names either `capability` (a need's suggestions)
@@ -80,8 +124,10 @@ pub struct SuggestionDoc {
     #[schema(nullable = false)]
     pub need: Option<ListingRef>,
     pub score: f64,
+    #[schema(schema_with = confidence)]
+    pub confidence: String,
     pub explanation: ExplanationDoc,
-    /// Which scoring produced it, e.g. `qiao-match-1`.
+    /// Which scoring produced it, e.g. `qiao-match-2`.
     pub algorithm_version: String,
     /// The staff's reason code, once rejected.
     #[schema(required = true)]
@@ -95,6 +141,11 @@ pub struct SuggestionDoc {
 #[serde(deny_unknown_fields)]
 pub struct SuggestionListDoc {
     pub items: Vec<SuggestionDoc>,
+    #[schema(schema_with = verdict, required = true)]
+    pub verdict: Option<String>,
+    /// `未找到合适的匹配` with the verdict `no_good_match`, else null.
+    #[schema(required = true)]
+    pub message: Option<String>,
 }
 
 /// A suggestion after a staff decision.
@@ -124,6 +175,8 @@ pub struct ProposalDoc {
     pub need: ListingRef,
     pub capability: ListingRef,
     pub score: f64,
+    #[schema(schema_with = confidence)]
+    pub confidence: String,
     pub explanation: ExplanationDoc,
 }
 
@@ -137,6 +190,10 @@ pub struct AssignmentDoc {
     /// Needs that got at least one proposal.
     pub needs_covered: usize,
     pub total_score: f64,
+    /// Whether weak pairs were proposed too.
+    pub include_weak: bool,
+    /// Weak candidate pairs left out (0 with `include_weak`).
+    pub weak_left_out: usize,
     /// What best-first greedy selection would reach on the same candidates.
     pub greedy: GreedyDoc,
     pub proposals: Vec<ProposalDoc>,

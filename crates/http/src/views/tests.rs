@@ -132,17 +132,34 @@ fn a_key_the_view_does_not_know_is_an_internal_error() {
 #[test]
 fn suggestions_keep_their_one_partner_and_nulls() {
     let explanation = json!({
-        "summary": "关键词：热管理", "matched_terms": [{"term": "热管理", "found_in": ["title"]}],
+        "summary": "关键词：热管理；仅按关键词匹配（未启用语义模型）",
+        "matched_terms": [{"term": "热管理", "found_in": ["title"]}],
         "factors": [{"code": "text", "label": "文本", "value": 0.5, "contribution": 0.25}],
+        "found_by": "words", "semantic": null,
     });
     round_trips::<SuggestionListDoc>(json!({"items": [{
         "id": 1, "status": "suggested",
         "capability": {"id": 2, "external_id": null, "title": "团队", "org_name": "乙大学"},
-        "score": 0.25, "explanation": explanation, "algorithm_version": "qiao-match-1",
-        "reject_reason": null, "decided_at": null,
-    }]}));
+        "score": 0.25, "confidence": "fair", "explanation": explanation,
+        "algorithm_version": "qiao-match-2", "reject_reason": null, "decided_at": null,
+    }], "verdict": "good_match", "message": null}));
+    round_trips::<SuggestionListDoc>(
+        json!({"items": [], "verdict": "no_good_match", "message": "未找到合适的匹配"}),
+    );
+    round_trips::<SuggestionListDoc>(json!({"items": [], "verdict": null, "message": null}));
     round_trips::<DecisionDoc>(json!({
         "id": 1, "need_id": 2, "capability_id": 3, "status": "rejected",
         "reject_reason": "other", "reject_note": "已有供应商", "project_id": null,
     }));
+}
+
+#[test]
+fn explanations_stored_before_found_by_and_semantic_still_read() {
+    let stored = json!({
+        "summary": "关键词：热管理", "matched_terms": [],
+        "factors": [{"code": "text", "label": "文本相关度", "value": 0.5, "contribution": 0.3}],
+    });
+    let view: suggestions::ExplanationDoc = typed(stored).unwrap();
+    assert_eq!(view.found_by, "words");
+    assert!(view.semantic.is_none());
 }

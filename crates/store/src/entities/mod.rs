@@ -4,11 +4,14 @@
 
 pub mod annual_plan;
 pub mod api_token;
+pub mod attendance;
 pub mod audit_log;
 pub mod capability;
+pub mod embedding;
 pub mod event;
 pub mod match_suggestion;
 pub mod meeting;
+pub mod meeting_request;
 pub mod membership_request;
 pub mod need;
 pub mod organization;

@@ -7,6 +7,8 @@ mod m20260101_000001_initial;
 mod m20261127_000001_plan_key_needs;
 mod m20261129_000001_membership;
 mod m20261201_000001_external_ids_per_org;
+mod m20261202_000001_events;
+mod m20261203_000001_embeddings;
 
 pub struct Migrator;
 
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_plan_key_needs::Migration),
             Box::new(m20261129_000001_membership::Migration),
             Box::new(m20261201_000001_external_ids_per_org::Migration),
+            Box::new(m20261202_000001_events::Migration),
+            Box::new(m20261203_000001_embeddings::Migration),
         ]
     }
 }

@@ -1,4 +1,4 @@
-//! Matchmaking events with their registrations.
+//! Events with their registrations as the seeds and bulk loads give them.
 
 use crate::Store;
 use crate::audit::{self, Actor, Entry};
@@ -6,7 +6,7 @@ use crate::convert::codes;
 use crate::entities::{capability, event, need, organization, registration};
 use crate::error::StoreError;
 use chrono::{DateTime, Utc};
-use qiao_core::vocab::{EventKind, EventStatus, Field, Vocabulary};
+use qiao_core::vocab::{EventKind, EventStatus, Field, RegistrationStatus, Vocabulary};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -23,6 +23,8 @@ pub struct NewEvent {
     pub tables: i32,
     pub capacity: i32,
     pub status: EventStatus,
+    /// Shown to everyone (else staff only).
+    pub published: bool,
     pub registrations: Vec<NewRegistration>,
 }
 
@@ -46,9 +48,9 @@ impl Store {
                 new.name
             )));
         }
-        if new.slot_minutes <= 0 || new.tables <= 0 {
+        if new.slot_minutes <= 0 || new.tables < 0 {
             return Err(StoreError::Invalid(format!(
-                "event \"{}\" needs a positive slot length and number of tables",
+                "event \"{}\" needs a positive slot length and no negative number of tables",
                 new.name
             )));
         }
@@ -69,6 +71,8 @@ impl Store {
             status: Set(new.status.code().into()),
             created_at: Set(now),
             updated_at: Set(now),
+            published: Set(new.published),
+            ..Default::default()
         })
         .exec(&tx)
         .await?
@@ -115,6 +119,15 @@ impl Store {
                 availability: Set(reg.availability.clone()),
                 validated: Set(reg.validated),
                 created_at: Set(now),
+                status: Set(if reg.validated {
+                    RegistrationStatus::Confirmed
+                } else {
+                    RegistrationStatus::Pending
+                }
+                .code()
+                .into()),
+                checkin_token: Set(Some(super::registration_token())),
+                ..Default::default()
             })
             .exec(&tx)
             .await?;
