@@ -122,6 +122,20 @@ impl EventFields {
                 err(field, format!("at most {MAX_TEXT_CHARS} characters"));
             }
         }
+        if self
+            .external_id
+            .as_deref()
+            .is_some_and(|e| e.chars().count() > 100)
+        {
+            err("external_id", "at most 100 characters".into());
+        }
+        if self
+            .district
+            .as_deref()
+            .is_some_and(|d| d.chars().count() > MAX_NAME_CHARS)
+        {
+            err("district", format!("at most {MAX_NAME_CHARS} characters"));
+        }
         if self.organizer.chars().count() > MAX_NAME_CHARS {
             err("organizer", format!("at most {MAX_NAME_CHARS} characters"));
         }

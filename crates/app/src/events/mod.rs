@@ -317,7 +317,12 @@ impl App {
         }
         fields.name = match name {
             Some(n) if !n.is_empty() => n,
-            _ => format!("{}（副本）", fields.name),
+            _ => {
+                // The suffix must not push a long name past its limit.
+                let keep = qiao_core::event::MAX_NAME_CHARS - "（副本）".chars().count();
+                let name: String = fields.name.chars().take(keep).collect();
+                format!("{name}（副本）")
+            }
         };
         fields.external_id = None;
         fields.published = false;

@@ -40,7 +40,7 @@ pub struct EventParams {
     /// Events starting in this year (China time).
     #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
-    /// With `year`: events starting in this month.
+    /// Events starting in this month (of `year`, else of the current year).
     #[param(minimum = 1, maximum = 12)]
     pub month: Option<u32>,
     /// Text in the event's name.
@@ -180,14 +180,24 @@ pub async fn list_events(
     viewer: Viewer,
     Query(p): Query<EventParams>,
 ) -> Result<axum::Json<EventPage>, AppError> {
-    if p.month.is_some() && p.year.is_none() {
-        return Err(qiao_app::Error::field("month", "needs a year").into());
+    if p.year.is_some_and(|y| !(2000..=2100).contains(&y)) {
+        return Err(qiao_app::Error::field("year", "must be 2000–2100").into());
     }
+    if p.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(qiao_app::Error::field("q", "at most 100 characters").into());
+    }
+    // A month alone means that month of the current year (China time).
+    let year = p.year.or_else(|| {
+        p.month.map(|_| {
+            use chrono::Datelike;
+            (Utc::now() + chrono::Duration::hours(8)).year()
+        })
+    });
     let filter = EventFilter {
         kind: vocab("kind", p.kind.as_deref())?,
         status: vocab("status", p.status.as_deref())?,
         theme: vocab("theme", p.theme.as_deref())?,
-        year: p.year,
+        year,
         month: p.month,
         q: p.q,
         limit: p.limit.unwrap_or(20),

@@ -1001,6 +1001,9 @@ pub async fn list_meetings(
     Query(p): Query<MeetingParams>,
 ) -> Result<axum::Json<MeetingPage>, AppError> {
     let (limit, offset) = (p.limit.unwrap_or(20), p.offset.unwrap_or(0));
+    if p.org_id.is_some_and(|o| o < 1) {
+        return Err(qiao_app::Error::field("org_id", "must be a positive id").into());
+    }
     let page = s
         .app
         .meetings(&viewer.0, id, p.org_id, limit, offset)
