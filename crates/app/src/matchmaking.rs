@@ -751,3 +751,16 @@ pub async fn run_to_file(
     .with_context(|| format!("writing {}", out.display()))?;
     Ok(run.plan)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configured_lexical_defaults_are_the_index_defaults() {
+        assert_eq!(
+            suggest_params(&Lexical::default()),
+            SuggestParams::default()
+        );
+    }
+}
