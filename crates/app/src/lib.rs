@@ -104,6 +104,7 @@ impl App {
             store: self.store.clone(),
             index: self.search.index(),
             weights: self.weights.clone(),
+            semantic: self.semantic().cloned(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! explains and assigns. Shared by the HTTP API, `qiao match` and
 //! `qiao bench match`.
 
+use crate::embeddings::{Compared, Probe, Semantic};
 use anyhow::Context as _;
 use qiao_core::vocab::{Confidence, Field, NeedStatus, Vocabulary};
 use qiao_matching::assign::{self, Problem};
@@ -26,6 +27,8 @@ use std::sync::Arc;
 /// produced it. Version 2: distinctive matched terms, boilerplate-free
 /// queries, text relevance scaled by the list's best coverage, confidence.
 pub const ALGORITHM: &str = "qiao-match-2";
+/// The same with similarity by meaning fused in: version 3, hybrid.
+pub const ALGORITHM_HYBRID: &str = "qiao-match-3-hybrid";
 
 /// Weights of a need's parts in its query: the title says most, keywords
 /// are chosen words, an indicator names what must be measured, the
@@ -236,6 +239,7 @@ fn relevance(c: &qiao_search::Candidate) -> Relevance {
     Relevance {
         text: f64::from(c.score).clamp(0.0, 1.0),
         semantic: c.semantic.map(f64::from),
+        cross_lingual: c.cross_lingual && c.semantic.is_some(),
         found_by: match c.found_by {
             qiao_search::FoundBy::Words => FoundBy::Words,
             qiao_search::FoundBy::Meaning => FoundBy::Meaning,
@@ -270,9 +274,75 @@ pub struct Matcher {
     pub store: Store,
     pub index: Arc<SearchIndex>,
     pub weights: Arc<Weights>,
+    /// The embedding model's vectors, when one is installed: suggestions
+    /// are then hybrid (see [`Matcher::with_meaning`]).
+    pub semantic: Option<Arc<Semantic>>,
+}
+
+/// The lexical candidates joined with the probe's semantic neighbours: every
+/// candidate found by either carries its similarity by meaning (mapped by
+/// `weights.semantic`), and says how it was found. A neighbour the words
+/// missed enters with no lexical relevance. The scorer then blends words and
+/// meaning by `semantic_share`: a normalised linear fusion, chosen over
+/// reciprocal-rank fusion because its scores are absolute, so the
+/// confidence bands can read them (`qiao bench match` compares the two).
+pub fn fuse(
+    lexical: Vec<qiao_search::Candidate>,
+    compared: &Compared,
+    kind: DocKind,
+    weights: &Weights,
+) -> Vec<qiao_search::Candidate> {
+    let near: HashMap<i64, f32> = compared.neighbours.iter().copied().collect();
+    let value = |cosine: f32| weights.semantic.value(f64::from(cosine)) as f32;
+    let mut seen = HashSet::with_capacity(lexical.len());
+    let mut out: Vec<qiao_search::Candidate> = lexical
+        .into_iter()
+        .map(|mut c| {
+            seen.insert(c.id);
+            // A listing not embedded yet keeps words alone, at full weight.
+            if let Some(cosine) = compared.similarity.get(&c.id).or(near.get(&c.id)) {
+                c.semantic = Some(value(*cosine));
+                if near.contains_key(&c.id) {
+                    c.found_by = qiao_search::FoundBy::Both;
+                }
+                c.cross_lingual = compared.cross_lingual.contains(&c.id);
+            }
+            c
+        })
+        .collect();
+    out.extend(
+        compared
+            .neighbours
+            .iter()
+            .filter(|(id, _)| !seen.contains(id))
+            .map(|(id, cosine)| qiao_search::Candidate {
+                kind,
+                id: *id,
+                external_id: None,
+                title: String::new(),
+                org_name: String::new(),
+                org_id: 0,
+                score: 0.0,
+                coverage: 0.0,
+                semantic: Some(value(*cosine)),
+                found_by: qiao_search::FoundBy::Meaning,
+                cross_lingual: compared.cross_lingual.contains(id),
+                matched_terms: Vec::new(),
+            }),
+    );
+    out
 }
 
 impl Matcher {
+    /// The algorithm version recorded with what it suggests.
+    pub fn algorithm(&self) -> &'static str {
+        if self.semantic.is_some() {
+            ALGORITHM_HYBRID
+        } else {
+            ALGORITHM
+        }
+    }
+
     /// Organizations by id (repeats allowed).
     pub async fn orgs(
         &self,
@@ -294,6 +364,28 @@ impl Matcher {
         Ok(tokio::task::spawn_blocking(move || index.candidates_with(&query, &params)).await??)
     }
 
+    /// The lexical candidates of a listing with its semantic neighbours of
+    /// `kind` (as many as `depth`), when a model is active and the listing
+    /// has its vector; else the lexical candidates alone. `rejected` never
+    /// come back.
+    pub fn with_meaning(
+        &self,
+        probe: Probe<'_>,
+        kind: DocKind,
+        lexical: Vec<qiao_search::Candidate>,
+        depth: usize,
+        rejected: &[i64],
+    ) -> Vec<qiao_search::Candidate> {
+        let Some(semantic) = &self.semantic else {
+            return lexical;
+        };
+        let ids: Vec<i64> = lexical.iter().map(|c| c.id).collect();
+        match semantic.compare(kind, probe, &ids, depth, |id| !rejected.contains(&id)) {
+            Some(compared) => fuse(lexical, &compared, kind, &self.weights),
+            None => lexical,
+        }
+    }
+
     /// Ranks capabilities for a need (rejected pairs never come back).
     pub async fn for_need(
         &self,
@@ -302,8 +394,16 @@ impl Matcher {
         history: &History,
     ) -> anyhow::Result<Vec<Suggestion>> {
         let rejected = history.rejected_for_need(n.id);
-        let query = need_query(n, (limit * OVERFETCH).max(MIN_CANDIDATES), rejected);
+        let depth = (limit * OVERFETCH).max(MIN_CANDIDATES);
+        let query = need_query(n, depth, rejected.clone());
         let found = self.candidates(query).await?;
+        let found = self.with_meaning(
+            Probe::Listing(DocKind::Need, n.id),
+            DocKind::Capability,
+            found,
+            depth,
+            &rejected,
+        );
         let mut all = self.score_for_needs(&[(n, found)], history).await?;
         let mut list = all.pop().unwrap_or_default();
         list.truncate(limit);
@@ -381,8 +481,16 @@ impl Matcher {
         history: &History,
     ) -> anyhow::Result<Vec<Suggestion>> {
         let rejected = history.rejected_for_capability(c.id);
-        let query = capability_query(c, (limit * OVERFETCH).max(MIN_CANDIDATES), rejected);
+        let depth = (limit * OVERFETCH).max(MIN_CANDIDATES);
+        let query = capability_query(c, depth, rejected.clone());
         let found = self.candidates(query).await?;
+        let found = self.with_meaning(
+            Probe::Listing(DocKind::Capability, c.id),
+            DocKind::Need,
+            found,
+            depth,
+            &rejected,
+        );
         let need_ids: Vec<i64> = found.iter().map(|c| c.id).collect();
         let needs = self.store.needs_by_ids(&need_ids).await?;
         let orgs = self
@@ -485,8 +593,21 @@ impl Matcher {
         })
         .await?;
         let (found, history) = found?;
-        let pairs: Vec<(&need::Model, Vec<qiao_search::Candidate>)> =
-            needs.iter().zip(found).collect();
+        let pairs: Vec<(&need::Model, Vec<qiao_search::Candidate>)> = needs
+            .iter()
+            .zip(found)
+            .map(|(n, lexical)| {
+                let rejected = history.rejected_for_need(n.id);
+                let found = self.with_meaning(
+                    Probe::Listing(DocKind::Need, n.id),
+                    DocKind::Capability,
+                    lexical,
+                    per_need,
+                    &rejected,
+                );
+                (n, found)
+            })
+            .collect();
         let scored = self.score_for_needs(&pairs, &history).await?;
         Ok(assign_plan(scored, &options, needs.len()))
     }
@@ -646,7 +767,7 @@ pub async fn run_plan(
     let plan = matcher.plan(needs, options.clone()).await?;
     let items: Vec<NewSuggestion> = plan.proposals.iter().map(Suggestion::to_new).collect();
     let stored = store
-        .save_suggestions(&items, &format!("{ALGORITHM}/plan-{year}"))
+        .save_suggestions(&items, &format!("{}/plan-{year}", matcher.algorithm()))
         .await?;
     store
         .record_audit(

@@ -184,7 +184,7 @@ impl App {
         let news: Vec<_> = list.iter().map(Suggestion::to_new).collect();
         let stored = self
             .store()
-            .save_suggestions(&news, crate::matchmaking::ALGORITHM)
+            .save_suggestions(&news, self.matcher().algorithm())
             .await?;
         let weights = self.matcher().weights;
         let (items, bands): (Vec<Value>, Vec<Option<Confidence>>) = list

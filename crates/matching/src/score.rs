@@ -80,6 +80,10 @@ pub struct Relevance {
     /// The similarity by meaning, 0..=1, when an embedding model is active.
     pub semantic: Option<f64>,
     pub found_by: FoundBy,
+    /// The two listings are in different languages: with a similarity by
+    /// meaning, it takes the whole text weight, since shared words cannot
+    /// exist and their absence says nothing.
+    pub cross_lingual: bool,
 }
 
 impl Relevance {
@@ -89,6 +93,7 @@ impl Relevance {
             text,
             semantic: None,
             found_by: FoundBy::Words,
+            cross_lingual: false,
         }
     }
 }
@@ -107,6 +112,9 @@ pub struct Explanation {
     /// Similarity by meaning; `None` when no embedding model is active.
     #[serde(default)]
     pub semantic: Option<Factor>,
+    /// Listings in two languages, judged by meaning alone.
+    #[serde(default)]
+    pub cross_lingual: bool,
 }
 
 impl Explanation {
@@ -119,15 +127,26 @@ impl Explanation {
 
     /// The relevance its confidence band is read from.
     pub fn relevance(&self, weights: &Weights) -> f64 {
+        let share = if self.cross_lingual {
+            1.0
+        } else {
+            weights.semantic_share
+        };
         confidence::relevance(
             self.value("text").unwrap_or(0.0),
             self.semantic.as_ref().map(|f| f.value),
-            weights.semantic_share,
+            share,
         )
     }
 
+    /// The band of its relevance: with a semantic factor, by the bands
+    /// calibrated for words and meaning together.
     pub fn confidence(&self, weights: &Weights) -> Confidence {
-        weights.confidence.band(self.relevance(weights))
+        let bands = match self.semantic {
+            Some(_) => &weights.semantic.confidence,
+            None => &weights.confidence,
+        };
+        bands.band(self.relevance(weights))
     }
 }
 
@@ -258,7 +277,9 @@ pub fn score(
 ) -> Option<Scored> {
     let capacity = capacity_fit(cap)?;
     // With a similarity by meaning, words keep the rest of the text weight.
+    let cross_lingual = relevance.cross_lingual && relevance.semantic.is_some();
     let words_weight = match relevance.semantic {
+        Some(_) if cross_lingual => 0.0,
         Some(_) => weights.text * (1.0 - weights.semantic_share.clamp(0.0, 1.0)),
         None => weights.text,
     };
@@ -320,13 +341,14 @@ pub fn score(
         .chain(&semantic)
         .map(|f| f.contribution)
         .sum();
-    let summary = summary(need, cap, &matched_terms, semantic.as_ref());
+    let summary = summary(need, cap, &matched_terms, semantic.as_ref(), cross_lingual);
     let explanation = Explanation {
         summary,
         matched_terms,
         factors,
         found_by: relevance.found_by,
         semantic,
+        cross_lingual,
     };
     Some(Scored {
         score,
@@ -344,6 +366,7 @@ fn summary(
     cap: &CapabilitySide,
     terms: &[MatchedTerm],
     semantic: Option<&Factor>,
+    cross_lingual: bool,
 ) -> String {
     let mut parts = Vec::new();
     if !terms.is_empty() {
@@ -381,6 +404,7 @@ fn summary(
         parts.push("曾有合作".to_string());
     }
     match semantic {
+        Some(f) if cross_lingual => parts.push(format!("跨语言，按语义匹配：{:.2}", f.value)),
         Some(f) => parts.push(format!("语义相似度：{:.2}", f.value)),
         None => parts.push(WORDS_ONLY.to_string()),
     }
@@ -472,6 +496,7 @@ mod tests {
             text: 0.6,
             semantic: Some(0.8),
             found_by: FoundBy::Both,
+            cross_lingual: false,
         };
         let s = score(&need(), &cap(), both, terms(), &w).unwrap();
         let e = &s.explanation;
@@ -492,6 +517,39 @@ mod tests {
         assert!(!e.summary.contains(WORDS_ONLY));
         assert_eq!(serde_json::to_value(e).unwrap()["found_by"], "both");
         assert!((e.relevance(&w) - 0.7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn across_languages_meaning_takes_the_whole_text_weight() {
+        let w = Weights::default();
+        let english = Relevance {
+            text: 0.0,
+            semantic: Some(0.8),
+            found_by: FoundBy::Meaning,
+            cross_lingual: true,
+        };
+        let s = score(&need(), &cap(), english, Vec::new(), &w).unwrap();
+        let e = &s.explanation;
+        assert!((e.semantic.as_ref().unwrap().contribution - 0.8 * w.text).abs() < 1e-12);
+        assert_eq!(e.factors[0].contribution, 0.0);
+        assert!((e.relevance(&w) - 0.8).abs() < 1e-12);
+        assert!(
+            e.summary.ends_with("跨语言，按语义匹配：0.80"),
+            "{}",
+            e.summary
+        );
+        assert_eq!(serde_json::to_value(e).unwrap()["cross_lingual"], true);
+        // Within one language, missing words still count against a pair.
+        let chinese = Relevance {
+            cross_lingual: false,
+            ..english
+        };
+        let t = score(&need(), &cap(), chinese, Vec::new(), &w).unwrap();
+        assert!(t.score < s.score);
+        assert_eq!(
+            serde_json::to_value(&t.explanation).unwrap()["cross_lingual"],
+            false
+        );
     }
 
     #[test]

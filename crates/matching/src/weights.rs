@@ -30,7 +30,10 @@ pub struct Weights {
     /// Share of the text weight that similarity by meaning takes when an
     /// embedding model is active, 0–1 (the rest stays with the words).
     pub semantic_share: f64,
-    /// Relevance thresholds of the confidence bands.
+    /// How the model's cosine similarity becomes the semantic factor, and
+    /// the bands read from the blended relevance.
+    pub semantic: Meaning,
+    /// Relevance thresholds of the confidence bands (words alone).
     pub confidence: Bands,
     /// Parameters of the lexical ranking of long texts.
     pub lexical: Lexical,
@@ -48,6 +51,7 @@ impl Default for Weights {
             capacity: 0.03,
             history: 0.04,
             semantic_share: 0.5,
+            semantic: Meaning::default(),
             confidence: Bands::default(),
             lexical: Lexical::default(),
         }
@@ -73,6 +77,52 @@ impl Default for Lexical {
             generic_weight: 0.5,
             full_coverage: 0.25,
         }
+    }
+}
+
+/// Similarity by meaning as the scorer reads it. Within one language the
+/// model's cosines crowd into a narrow range (unrelated Chinese texts still
+/// score about 0.75), so the cosine is mapped linearly from
+/// `floor..=ceiling` onto 0..=1: an absolute scale, comparable across
+/// needs, which the confidence bands can read. (Across languages the
+/// embeddings' cosine is first brought onto the same scale; see
+/// `qiao_app::embeddings`.)
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Meaning {
+    pub floor: f64,
+    pub ceiling: f64,
+    /// Relevance thresholds of the confidence bands when the relevance
+    /// blends words and meaning.
+    pub confidence: Bands,
+}
+
+impl Default for Meaning {
+    fn default() -> Self {
+        Self {
+            floor: 0.82,
+            ceiling: 0.94,
+            confidence: Bands {
+                strong: 0.54,
+                fair: 0.47,
+            },
+        }
+    }
+}
+
+impl Meaning {
+    /// The semantic factor of a cosine similarity, 0..=1.
+    pub fn value(&self, cosine: f64) -> f64 {
+        let span = (self.ceiling - self.floor).max(f64::EPSILON);
+        ((cosine - self.floor) / span).clamp(0.0, 1.0)
+    }
+
+    fn check(&self) -> bool {
+        self.floor.is_finite()
+            && self.ceiling.is_finite()
+            && -1.0 <= self.floor
+            && self.floor < self.ceiling
+            && self.ceiling <= 1.0
     }
 }
 
@@ -111,10 +161,15 @@ impl Weights {
                 "semantic_share must be between 0 and 1".into(),
             ));
         }
-        let Bands { strong, fair } = self.confidence;
-        if !(unit(strong) && unit(fair) && fair <= strong) {
+        let bands_ok = |b: Bands| unit(b.strong) && unit(b.fair) && b.fair <= b.strong;
+        if !bands_ok(self.confidence) || !bands_ok(self.semantic.confidence) {
             return Err(WeightsError(
                 "confidence thresholds must satisfy 0 ≤ fair ≤ strong ≤ 1".into(),
+            ));
+        }
+        if !self.semantic.check() {
+            return Err(WeightsError(
+                "semantic: floor and ceiling must satisfy -1 ≤ floor < ceiling ≤ 1".into(),
             ));
         }
         let l = self.lexical;
@@ -164,11 +219,25 @@ mod tests {
             r#"{"confidence": {"strong": 0.1, "fair": 0.2}}"#,
             r#"{"confidence": {"strng": 0.5}}"#,
             r#"{"semantic_share": 1.5}"#,
+            r#"{"semantic": {"floor": 0.9, "ceiling": 0.8}}"#,
+            r#"{"semantic": {"confidence": {"strong": 0.2, "fair": 0.3}}}"#,
             r#"{"lexical": {"full_coverage": 0}}"#,
             r#"{"lexical": {"coverage": 2}}"#,
         ] {
             assert!(Weights::from_json(bad).is_err(), "{bad}");
         }
         Weights::default().check().unwrap();
+    }
+
+    #[test]
+    fn cosines_map_onto_the_unit_range_between_floor_and_ceiling() {
+        let m = Meaning {
+            floor: 0.8,
+            ceiling: 0.9,
+            ..Meaning::default()
+        };
+        assert_eq!(m.value(0.7), 0.0);
+        assert!((m.value(0.85) - 0.5).abs() < 1e-9);
+        assert_eq!(m.value(0.95), 1.0);
     }
 }

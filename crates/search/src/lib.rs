@@ -5,6 +5,7 @@
 //! can always be rebuilt.
 
 mod analyzer;
+pub mod centering;
 mod coord;
 mod distinctive;
 pub mod eval;

@@ -171,6 +171,9 @@ pub struct Candidate {
     /// candidate too; `None` for the lexical ranking alone.
     pub semantic: Option<f32>,
     pub found_by: FoundBy,
+    /// The listing is in another language than the query, so words cannot
+    /// match and meaning alone says whether it fits.
+    pub cross_lingual: bool,
     /// The query's distinctive key terms this listing contains, most
     /// important first, at most [`MAX_MATCHED_TERMS`]: no generic word, and
     /// no word that is part of another listed one.
@@ -536,6 +539,7 @@ impl SearchIndex {
             coverage: ranked.coverage.clamp(0.0, 1.0),
             semantic: None,
             found_by: FoundBy::Words,
+            cross_lingual: false,
             matched_terms,
         }))
     }

@@ -62,6 +62,8 @@ pub struct NewEmbedding {
     pub listing_version: i32,
     /// SHA-256 (lower-case hex) of the text the model read.
     pub text_hash: String,
+    /// The text's language code (`zh`, `en`).
+    pub language: String,
     pub vector: Vec<f32>,
 }
 
@@ -71,6 +73,8 @@ pub struct StoredEmbedding {
     pub kind: ListingKind,
     pub listing_id: i64,
     pub text_hash: String,
+    /// `zh`, `en`, or empty for a row stored before languages were recorded.
+    pub language: String,
     pub vector: Vec<f32>,
     pub created_at: DateTime<Utc>,
 }
@@ -92,6 +96,9 @@ pub struct BacklogEntry {
     pub listing_id: i64,
     pub listing_version: i32,
     pub stored_hash: Option<String>,
+    /// The stored vector's language code (empty when unknown); whoever
+    /// confirms the entry sets the text's.
+    pub language: String,
 }
 
 /// A count per kind of listing.
@@ -148,6 +155,7 @@ fn stored(m: embedding::Model) -> Result<StoredEmbedding, StoreError> {
         kind,
         listing_id: m.listing_id,
         text_hash: m.text_hash,
+        language: m.language,
         vector,
         created_at: m.created_at,
     })
@@ -183,7 +191,8 @@ fn backlog_sql(kind: ListingKind, count: bool, ids: usize) -> String {
     let what = if count {
         "COUNT(*) AS n"
     } else {
-        "l.id AS listing_id, l.version AS listing_version, e.text_hash AS stored_hash"
+        "l.id AS listing_id, l.version AS listing_version, e.text_hash AS stored_hash, \
+         e.language AS stored_language"
     };
     let only = if ids > 0 {
         format!(" AND l.id IN ({})", placeholders(ids))
@@ -195,7 +204,7 @@ fn backlog_sql(kind: ListingKind, count: bool, ids: usize) -> String {
         "SELECT {what} FROM {table} l LEFT JOIN embeddings e \
          ON e.kind = '{code}' AND e.listing_id = l.id AND e.model_id = ? \
          WHERE l.deleted_at IS NULL \
-         AND (e.listing_id IS NULL OR e.listing_version <> l.version){only}{tail}",
+         AND (e.listing_id IS NULL OR e.listing_version <> l.version OR e.language = ''){only}{tail}",
         table = table(kind),
         code = kind_code(kind),
     )
@@ -220,6 +229,7 @@ impl Store {
                 listing_id: Set(e.listing_id),
                 model_id: Set(model_id.to_string()),
                 text_hash: Set(e.text_hash.clone()),
+                language: Set(e.language.clone()),
                 listing_version: Set(e.listing_version),
                 dim: Set(e.vector.len() as i32),
                 vector: Set(vector_to_bytes(&e.vector)),
@@ -234,6 +244,7 @@ impl Store {
                     ])
                     .update_columns([
                         embedding::Column::TextHash,
+                        embedding::Column::Language,
                         embedding::Column::ListingVersion,
                         embedding::Column::Dim,
                         embedding::Column::Vector,
@@ -269,6 +280,7 @@ impl Store {
                     embedding::Column::ListingVersion,
                     Expr::value(e.listing_version),
                 )
+                .col_expr(embedding::Column::Language, Expr::value(e.language.clone()))
                 .filter(embedding::Column::Kind.eq(kind_code(e.kind)))
                 .filter(embedding::Column::ListingId.eq(e.listing_id))
                 .filter(embedding::Column::ModelId.eq(model_id))
@@ -470,6 +482,9 @@ impl Store {
                     listing_id: row.try_get("", "listing_id")?,
                     listing_version: row.try_get("", "listing_version")?,
                     stored_hash: row.try_get("", "stored_hash")?,
+                    language: row
+                        .try_get::<Option<String>>("", "stored_language")?
+                        .unwrap_or_default(),
                 })
             })
             .collect()

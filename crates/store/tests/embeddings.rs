@@ -84,6 +84,7 @@ fn embedded(entry: &BacklogEntry, hash: &str, seed: f32) -> NewEmbedding {
         listing_id: entry.listing_id,
         listing_version: entry.listing_version,
         text_hash: hash.to_string(),
+        language: "zh".into(),
         vector: vector(seed),
     }
 }
@@ -215,6 +216,35 @@ async fn vectors_follow_the_listings_text_versions() {
                 .unwrap();
             assert_eq!(before, after, "the vector and its time are untouched");
 
+            // A row stored before languages were recorded is in the backlog
+            // until confirmed with its text's language, without a new vector.
+            let unknown = NewEmbedding {
+                language: String::new(),
+                ..batch[2].clone()
+            };
+            store.upsert_embeddings(MODEL, &[unknown]).await.unwrap();
+            let mut backlog = store.embedding_backlog(MODEL, 100).await.unwrap();
+            assert_eq!(backlog.len(), 1, "{backlog:?}");
+            assert_eq!(
+                (backlog[0].listing_id, backlog[0].language.as_str()),
+                (caps[0], "")
+            );
+            backlog[0].language = "en".into();
+            assert_eq!(store.confirm_embeddings(MODEL, &backlog).await.unwrap(), 1);
+            assert!(
+                store
+                    .embedding_backlog(MODEL, 100)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            let stored = store
+                .embeddings_by_ids(MODEL, ListingKind::Capability, &[caps[0]])
+                .await
+                .unwrap();
+            assert_eq!(stored[0].language, "en");
+            assert_eq!(stored[0].vector, batch[2].vector);
+
             // A confirmation against a hash that is no longer stored changes nothing.
             store
                 .update_need(needs[0], &need("N1", "系泊链断裂预警"), org, None, &actor)
@@ -266,6 +296,7 @@ async fn vectors_follow_the_listings_text_versions() {
                         listing_id: caps[1],
                         listing_version: 1,
                         text_hash: "h".into(),
+                        language: "zh".into(),
                         vector: vector(1.0),
                     }],
                 )

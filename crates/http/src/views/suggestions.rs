@@ -99,6 +99,11 @@ pub struct ExplanationDoc {
     #[serde(default)]
     #[schema(required = true)]
     pub semantic: Option<FactorDoc>,
+    /// The need and the capability are in different languages (a Chinese
+    /// need, an English capability of a foreign university): no words can
+    /// be shared, so similarity by meaning takes the whole text weight.
+    #[serde(default)]
+    pub cross_lingual: bool,
 }
 
 /// Explanations stored before `found_by` existed were found by words.
@@ -127,7 +132,7 @@ pub struct SuggestionDoc {
     #[schema(schema_with = confidence)]
     pub confidence: String,
     pub explanation: ExplanationDoc,
-    /// Which scoring produced it, e.g. `qiao-match-2`.
+    /// Which scoring produced it: `qiao-match-2` (words), `qiao-match-3-hybrid` (words and meaning).
     pub algorithm_version: String,
     /// The staff's reason code, once rejected.
     #[schema(required = true)]

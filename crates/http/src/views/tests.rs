@@ -135,7 +135,7 @@ fn suggestions_keep_their_one_partner_and_nulls() {
         "summary": "关键词：热管理；仅按关键词匹配（未启用语义模型）",
         "matched_terms": [{"term": "热管理", "found_in": ["title"]}],
         "factors": [{"code": "text", "label": "文本", "value": 0.5, "contribution": 0.25}],
-        "found_by": "words", "semantic": null,
+        "found_by": "words", "semantic": null, "cross_lingual": false,
     });
     round_trips::<SuggestionListDoc>(json!({"items": [{
         "id": 1, "status": "suggested",
@@ -162,4 +162,5 @@ fn explanations_stored_before_found_by_and_semantic_still_read() {
     let view: suggestions::ExplanationDoc = typed(stored).unwrap();
     assert_eq!(view.found_by, "words");
     assert!(view.semantic.is_none());
+    assert!(!view.cross_lingual);
 }

@@ -11,6 +11,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub model_id: String,
     pub text_hash: String,
+    /// `zh` or `en`; empty for rows stored before it was recorded.
+    pub language: String,
     pub listing_version: i32,
     pub dim: i32,
     #[sea_orm(column_type = "Blob")]
