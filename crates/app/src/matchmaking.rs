@@ -240,6 +240,7 @@ fn relevance(c: &qiao_search::Candidate) -> Relevance {
         text: f64::from(c.score).clamp(0.0, 1.0),
         semantic: c.semantic.map(f64::from),
         cross_lingual: c.cross_lingual && c.semantic.is_some(),
+        few_words: c.few_words,
         found_by: match c.found_by {
             qiao_search::FoundBy::Words => FoundBy::Words,
             qiao_search::FoundBy::Meaning => FoundBy::Meaning,
@@ -327,6 +328,7 @@ pub fn fuse(
                 semantic: Some(value(*cosine)),
                 found_by: qiao_search::FoundBy::Meaning,
                 cross_lingual: compared.cross_lingual.contains(id),
+                few_words: false,
                 matched_terms: Vec::new(),
             }),
     );
@@ -365,22 +367,35 @@ impl Matcher {
     }
 
     /// The lexical candidates of a listing with its semantic neighbours of
-    /// `kind` (as many as `depth`), when a model is active and the listing
-    /// has its vector; else the lexical candidates alone. `rejected` never
-    /// come back.
+    /// `kind` (as many as `depth`), when a model is active, the listing has
+    /// its vector and its text is more than a few words; else the lexical
+    /// candidates alone. `rejected` never come back.
+    ///
+    /// A need of a few keywords is left to its words: the model's vector of
+    /// two or three words is a poor guide, and on the CSL keyword needs
+    /// fusing it lowered MRR@10 from 0.892 to 0.835.
     pub fn with_meaning(
         &self,
         probe: Probe<'_>,
+        query: &WeightedQuery,
         kind: DocKind,
         lexical: Vec<qiao_search::Candidate>,
-        depth: usize,
         rejected: &[i64],
     ) -> Vec<qiao_search::Candidate> {
         let Some(semantic) = &self.semantic else {
             return lexical;
         };
+        if self.index.is_short(query) {
+            return lexical
+                .into_iter()
+                .map(|c| qiao_search::Candidate {
+                    few_words: true,
+                    ..c
+                })
+                .collect();
+        }
         let ids: Vec<i64> = lexical.iter().map(|c| c.id).collect();
-        match semantic.compare(kind, probe, &ids, depth, |id| !rejected.contains(&id)) {
+        match semantic.compare(kind, probe, &ids, query.limit, |id| !rejected.contains(&id)) {
             Some(compared) => fuse(lexical, &compared, kind, &self.weights),
             None => lexical,
         }
@@ -396,12 +411,12 @@ impl Matcher {
         let rejected = history.rejected_for_need(n.id);
         let depth = (limit * OVERFETCH).max(MIN_CANDIDATES);
         let query = need_query(n, depth, rejected.clone());
-        let found = self.candidates(query).await?;
+        let found = self.candidates(query.clone()).await?;
         let found = self.with_meaning(
             Probe::Listing(DocKind::Need, n.id),
+            &query,
             DocKind::Capability,
             found,
-            depth,
             &rejected,
         );
         let mut all = self.score_for_needs(&[(n, found)], history).await?;
@@ -483,12 +498,12 @@ impl Matcher {
         let rejected = history.rejected_for_capability(c.id);
         let depth = (limit * OVERFETCH).max(MIN_CANDIDATES);
         let query = capability_query(c, depth, rejected.clone());
-        let found = self.candidates(query).await?;
+        let found = self.candidates(query.clone()).await?;
         let found = self.with_meaning(
             Probe::Listing(DocKind::Capability, c.id),
+            &query,
             DocKind::Need,
             found,
-            depth,
             &rejected,
         );
         let need_ids: Vec<i64> = found.iter().map(|c| c.id).collect();
@@ -598,11 +613,12 @@ impl Matcher {
             .zip(found)
             .map(|(n, lexical)| {
                 let rejected = history.rejected_for_need(n.id);
+                let query = need_query(n, per_need, rejected.clone());
                 let found = self.with_meaning(
                     Probe::Listing(DocKind::Need, n.id),
+                    &query,
                     DocKind::Capability,
                     lexical,
-                    per_need,
                     &rejected,
                 );
                 (n, found)

@@ -1322,7 +1322,7 @@ async fn plan_figures(bench: &Bench, queries: &[KeywordQuery]) -> anyhow::Result
 /// The plan on the demo data: real capacities (1–10 per team) and needs of
 /// a few fields competing for the same teams; and how many demo needs have
 /// no good match.
-async fn demo_plan_figures() -> anyhow::Result<()> {
+async fn demo_plan_figures(embedder: Option<&Arc<dyn Embed>>) -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let config = Config::new(tmp.path().to_path_buf(), None);
     let store = config.open_store().await?;
@@ -1331,7 +1331,11 @@ async fn demo_plan_figures() -> anyhow::Result<()> {
     let index = qiao_app::indexer::SearchService::open(&config.index_dir(), &store)
         .await?
         .index();
-    let matcher = Matcher {
+    let semantic = match embedder {
+        Some(e) => Some(Arc::new(embed_all(&store, e.clone()).await?)),
+        None => None,
+    };
+    let lexical = Matcher {
         store: store.clone(),
         index,
         weights: Arc::new(Weights::default()),
@@ -1339,38 +1343,50 @@ async fn demo_plan_figures() -> anyhow::Result<()> {
     };
     let needs = store.open_needs(None).await?;
     let history = History::load(&store).await?;
-    let mut weak = Vec::new();
-    for n in &needs {
-        let list = matcher.for_need(n, TOP, &history).await?;
-        if list.iter().all(|s| s.confidence == Confidence::Weak) {
-            weak.push(n.title.clone());
-        }
+    let mut runs = vec![("words alone", lexical.clone())];
+    if semantic.is_some() {
+        runs.push((
+            "hybrid",
+            Matcher {
+                semantic,
+                ..lexical
+            },
+        ));
     }
-    let started = Instant::now();
-    let plan = matcher.plan(needs, PlanOptions::default()).await?;
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "plan on the demo data (k = 3, declared capacities): {} needs, {} candidates ({} weak left out), {} proposals; exact total {:.3} covering {} needs vs greedy {:.3} covering {} (+{:.2}%); {secs:.2} s",
-        plan.needs,
-        plan.candidates,
-        plan.weak_left_out,
-        plan.proposals.len(),
-        plan.total_score,
-        plan.needs_covered,
-        plan.greedy_total_score,
-        plan.greedy_needs_covered,
-        (plan.total_score / plan.greedy_total_score.max(f64::MIN_POSITIVE) - 1.0) * 100.0,
-    );
-    println!(
-        "demo needs whose suggestions are all weak (no_good_match): {} of {}{}",
-        weak.len(),
-        plan.needs,
-        if weak.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", weak.join("；"))
+    for (label, matcher) in runs {
+        let mut weak = Vec::new();
+        for n in &needs {
+            let list = matcher.for_need(n, TOP, &history).await?;
+            if list.iter().all(|s| s.confidence == Confidence::Weak) {
+                weak.push(n.title.clone());
+            }
         }
-    );
+        let started = Instant::now();
+        let plan = matcher.plan(needs.clone(), PlanOptions::default()).await?;
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "plan on the demo data, {label} (k = 3, declared capacities): {} needs, {} candidates ({} weak left out), {} proposals; exact total {:.3} covering {} needs vs greedy {:.3} covering {} (+{:.2}%); {secs:.2} s",
+            plan.needs,
+            plan.candidates,
+            plan.weak_left_out,
+            plan.proposals.len(),
+            plan.total_score,
+            plan.needs_covered,
+            plan.greedy_total_score,
+            plan.greedy_needs_covered,
+            (plan.total_score / plan.greedy_total_score.max(f64::MIN_POSITIVE) - 1.0) * 100.0,
+        );
+        println!(
+            "  demo needs whose suggestions are all weak (no_good_match), {label}: {} of {}{}",
+            weak.len(),
+            plan.needs,
+            if weak.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", weak.join("；"))
+            }
+        );
+    }
     Ok(())
 }
 
@@ -1404,7 +1420,8 @@ pub async fn run_with(data: &Path, options: &Options) -> anyhow::Result<()> {
             bench.needs.len(),
             bench.setup_secs,
         );
-        return enterprise_figures(&bench, &enterprise).await;
+        enterprise_figures(&bench, &enterprise).await?;
+        return demo_plan_figures(embedder).await;
     }
     let disciplines = paper_disciplines(data)?;
     // Each set of needs in a database of its own: 1,963 two-word needs are
@@ -1459,5 +1476,5 @@ pub async fn run_with(data: &Path, options: &Options) -> anyhow::Result<()> {
     drop(bench);
     drop(tmp);
 
-    demo_plan_figures().await
+    demo_plan_figures(embedder).await
 }

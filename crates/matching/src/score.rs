@@ -84,6 +84,9 @@ pub struct Relevance {
     /// meaning, it takes the whole text weight, since shared words cannot
     /// exist and their absence says nothing.
     pub cross_lingual: bool,
+    /// The need is a few keywords, matched by its words although a model is
+    /// active (its vector of two or three words is a poor guide).
+    pub few_words: bool,
 }
 
 impl Relevance {
@@ -94,6 +97,7 @@ impl Relevance {
             semantic: None,
             found_by: FoundBy::Words,
             cross_lingual: false,
+            few_words: false,
         }
     }
 }
@@ -341,7 +345,14 @@ pub fn score(
         .chain(&semantic)
         .map(|f| f.contribution)
         .sum();
-    let summary = summary(need, cap, &matched_terms, semantic.as_ref(), cross_lingual);
+    let summary = summary(
+        need,
+        cap,
+        &matched_terms,
+        semantic.as_ref(),
+        cross_lingual,
+        relevance.few_words,
+    );
     let explanation = Explanation {
         summary,
         matched_terms,
@@ -359,6 +370,8 @@ pub fn score(
 
 /// The summary's last part when no embedding model compared the listings.
 pub const WORDS_ONLY: &str = "仅按关键词匹配（未启用语义模型）";
+/// … when the need is only a few keywords, whose exact words decide.
+pub const FEW_WORDS: &str = "按关键词匹配（需求仅含几个关键词）";
 
 /// e.g. `关键词：动力电池、热管理；领域一致：新能源；成熟度：中试（需求：中试及以上）；仅按关键词匹配（未启用语义模型）`
 fn summary(
@@ -367,6 +380,7 @@ fn summary(
     terms: &[MatchedTerm],
     semantic: Option<&Factor>,
     cross_lingual: bool,
+    few_words: bool,
 ) -> String {
     let mut parts = Vec::new();
     if !terms.is_empty() {
@@ -406,6 +420,7 @@ fn summary(
     match semantic {
         Some(f) if cross_lingual => parts.push(format!("跨语言，按语义匹配：{:.2}", f.value)),
         Some(f) => parts.push(format!("语义相似度：{:.2}", f.value)),
+        None if few_words => parts.push(FEW_WORDS.to_string()),
         None => parts.push(WORDS_ONLY.to_string()),
     }
     parts.join("；")
@@ -497,6 +512,7 @@ mod tests {
             semantic: Some(0.8),
             found_by: FoundBy::Both,
             cross_lingual: false,
+            few_words: false,
         };
         let s = score(&need(), &cap(), both, terms(), &w).unwrap();
         let e = &s.explanation;
@@ -520,6 +536,24 @@ mod tests {
     }
 
     #[test]
+    fn a_few_keywords_say_they_were_matched_by_words() {
+        let w = Weights::default();
+        let few = Relevance {
+            few_words: true,
+            ..Relevance::words(0.5)
+        };
+        let s = score(&need(), &cap(), few, terms(), &w).unwrap();
+        assert!(
+            s.explanation.summary.ends_with(FEW_WORDS),
+            "{}",
+            s.explanation.summary
+        );
+        assert!(s.explanation.semantic.is_none());
+        let s = score(&need(), &cap(), Relevance::words(0.5), terms(), &w).unwrap();
+        assert!(s.explanation.summary.ends_with(WORDS_ONLY));
+    }
+
+    #[test]
     fn across_languages_meaning_takes_the_whole_text_weight() {
         let w = Weights::default();
         let english = Relevance {
@@ -527,6 +561,7 @@ mod tests {
             semantic: Some(0.8),
             found_by: FoundBy::Meaning,
             cross_lingual: true,
+            few_words: false,
         };
         let s = score(&need(), &cap(), english, Vec::new(), &w).unwrap();
         let e = &s.explanation;

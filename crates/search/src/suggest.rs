@@ -174,6 +174,9 @@ pub struct Candidate {
     /// The listing is in another language than the query, so words cannot
     /// match and meaning alone says whether it fits.
     pub cross_lingual: bool,
+    /// The query is a few words, ranked by its words even when a model is
+    /// active (see [`SearchIndex::is_short`]).
+    pub few_words: bool,
     /// The query's distinctive key terms this listing contains, most
     /// important first, at most [`MAX_MATCHED_TERMS`]: no generic word, and
     /// no word that is part of another listed one.
@@ -504,6 +507,13 @@ impl SearchIndex {
             .collect()
     }
 
+    /// Whether the text is only a few words (boilerplate and restating parts
+    /// aside), which is ranked as a search query: its exact words say what
+    /// is wanted better than an embedding of two or three words does.
+    pub fn is_short(&self, q: &WeightedQuery) -> bool {
+        short_text(self, &topical_parts(self, q)).is_some()
+    }
+
     /// The key terms chosen from a weighted query, with their weights (for
     /// explanations and debugging), most important first. These are the
     /// key words; the character bigrams searched alongside them are not
@@ -540,6 +550,7 @@ impl SearchIndex {
             semantic: None,
             found_by: FoundBy::Words,
             cross_lingual: false,
+            few_words: false,
             matched_terms,
         }))
     }
