@@ -20,6 +20,7 @@ pub mod membership;
 pub mod organizations;
 pub mod policy;
 mod principal;
+pub mod projects;
 pub mod search;
 pub mod seeds;
 pub mod suggestions;

@@ -20,6 +20,10 @@ pub enum Resource {
     Membership { org_id: i64 },
     /// Bureau work: events, projects, plans, bulk import.
     Bureau,
+    /// A cooperation project's progress (milestones reached, notes), which
+    /// its partners report; `partner`: the acting user's organization is
+    /// one of the project's partners.
+    ProjectProgress { partner: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +67,9 @@ pub fn allowed(who: &Principal, resource: Resource, action: Action) -> bool {
             matches!(action, Action::Review | Action::Read) && who.org_admin && member_of(org_id)
         }
         Resource::Bureau => false,
+        Resource::ProjectProgress { partner } => {
+            partner && matches!(action, Action::Update | Action::Create)
+        }
     }
 }
 
@@ -137,6 +144,14 @@ mod tests {
             ),
             ("org 10 members", Resource::Membership { org_id: 10 }),
             ("bureau", Resource::Bureau),
+            (
+                "partner project",
+                Resource::ProjectProgress { partner: true },
+            ),
+            (
+                "other project",
+                Resource::ProjectProgress { partner: false },
+            ),
         ];
         let listing_and_bureau = |r: &str| !r.starts_with("user");
         let mut org_admin = who(6, Role::Enterprise, Some(10));
@@ -164,6 +179,10 @@ mod tests {
             (&university, "org 20", vec![Update]),
             (&university, "user 2", vec![Read]),
             (&loner, "user 3", vec![]),
+            (&enterprise, "partner project", vec![Create, Update]),
+            (&org_admin, "partner project", vec![Create, Update]),
+            (&university, "partner project", vec![Create, Update]),
+            (&loner, "partner project", vec![Create, Update]),
             (&staff, "user 1", vec![Disable, Read]),
             (&staff, "user 2", vec![Disable, Read]),
             (&staff, "user 4 (staff)", vec![Read]),

@@ -181,6 +181,17 @@ pub fn meeting_visible_to(scope: Scope, org_a: i64, org_b: i64, published: bool)
     }
 }
 
+/// Whether `scope` may see a cooperation project: staff all; members of
+/// its partner organizations their own projects. Everyone else sees only
+/// what the transparency list publishes, which is its own read path.
+pub fn project_visible_to(scope: Scope, partners: &[i64]) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Member(org) => partners.contains(&org),
+        Scope::Public => false,
+    }
+}
+
 /// Every combination of the facts the rule reads, for tests that check a
 /// filter built elsewhere (SQL, the index) against [`ListingFacts::visible_to`].
 pub fn all_fact_combinations(kind: ListingKind, org_ids: &[i64]) -> Vec<ListingFacts<'static>> {

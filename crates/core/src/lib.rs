@@ -10,6 +10,7 @@ pub mod actor;
 pub mod credit_code;
 pub mod event;
 pub mod money;
+pub mod project;
 pub mod record;
 pub mod region;
 pub mod stored;

@@ -345,6 +345,7 @@ vocabulary!(
     Match => ("match", "匹配推荐", "Match suggestion"),
     EventMeeting => ("event_meeting", "活动洽谈", "Event meeting"),
     Manual => ("manual", "手工登记", "Entered manually"),
+    Call => ("call", "项目申报", "Programme call"),
 });
 
 vocabulary!(
@@ -366,6 +367,18 @@ vocabulary!(
     License => ("license", "技术许可", "Technology licensing"),
     Consulting => ("consulting", "技术咨询", "Technical consulting"),
     Service => ("service", "技术服务", "Technical service"),
+    JointPlatform => ("joint_platform", "共建研发平台", "Joint R&D platform"),
+});
+
+vocabulary!(
+    /// Why a cooperation project was terminated.
+    TerminationReason, "termination reason", {
+    PartnerWithdrew => ("partner_withdrew", "合作方退出", "A partner withdrew"),
+    NoAgreement => ("no_agreement", "未能达成协议", "No agreement reached"),
+    TechnicalFailure => ("technical_failure", "技术路线不可行", "Technically not feasible"),
+    Funding => ("funding", "资金未到位", "Funding not available"),
+    Merged => ("merged", "并入其他项目", "Merged into another project"),
+    Other => ("other", "其他", "Other"),
 });
 
 vocabulary!(

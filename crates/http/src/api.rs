@@ -24,6 +24,7 @@ use utoipa_axum::routes;
         (name = "search", description = "Chinese full-text search"),
         (name = "suggestions", description = "Explained match suggestions, staff decisions and the plan-wide assignment"),
         (name = "events", description = "Matchmaking events (对接活动): registration, 1:1 meetings, agendas, outcomes"),
+        (name = "projects", description = "Cooperation projects (产学研合作项目) from match to completion: life cycle, milestones, notes"),
         (name = "system", description = "Health and metrics"),
         (name = "pages", description = "HTML pages"),
     ),
@@ -97,5 +98,6 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             )),
         )
         .merge(routes::events::router())
+        .merge(routes::projects::router())
         .split_for_parts()
 }

@@ -19,6 +19,7 @@ pub mod membership;
 pub mod migration;
 pub mod outbox;
 pub mod plans;
+pub mod projects;
 pub mod queries;
 pub mod suggestions;
 #[cfg(feature = "testkit")]

@@ -314,6 +314,12 @@ impl Store {
                 version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),
+                field: Set(None),
+                district: Set(None),
+                contract_reg_no: Set(None),
+                meeting_id: Set(None),
+                termination_code: Set(None),
+                published: Set(false),
             }
             .insert(&tx)
             .await?;

@@ -6,6 +6,7 @@ pub mod inputs;
 pub mod listings;
 pub mod membership;
 pub mod organizations;
+pub mod projects;
 pub mod search;
 pub mod suggestions;
 pub mod system;

@@ -8,6 +8,7 @@
 mod accounts;
 mod events;
 mod listings;
+mod projects;
 mod search;
 mod suggestions;
 mod transfer;
@@ -15,6 +16,7 @@ mod transfer;
 pub use accounts::{SessionDoc, TokenDoc, UserDoc};
 pub use events::{EventDoc, EventPage, WindowDoc};
 pub use listings::{CapabilityDoc, NeedDoc, OrganizationDoc};
+pub use projects::{MilestoneDoc, NoteDoc, ProjectDetailDoc, ProjectDoc, ProjectPage};
 pub use search::SearchResultsDoc;
 pub use suggestions::{AssignmentDoc, DecisionDoc, GreedyDoc, ProposalDoc, SuggestionListDoc};
 pub use transfer::ImportReportDoc;

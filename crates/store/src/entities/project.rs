@@ -27,6 +27,12 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub milestones: Json,
     pub version: i32,
+    pub field: Option<String>,
+    pub district: Option<String>,
+    pub contract_reg_no: Option<String>,
+    pub meeting_id: Option<i64>,
+    pub termination_code: Option<String>,
+    pub published: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

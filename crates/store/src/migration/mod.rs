@@ -10,6 +10,7 @@ mod m20261201_000001_external_ids_per_org;
 mod m20261202_000001_events;
 mod m20261203_000001_embeddings;
 mod m20261204_000001_embedding_language;
+mod m20261205_000001_projects;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_events::Migration),
             Box::new(m20261203_000001_embeddings::Migration),
             Box::new(m20261204_000001_embedding_language::Migration),
+            Box::new(m20261205_000001_projects::Migration),
         ]
     }
 }
