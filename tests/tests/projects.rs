@@ -224,6 +224,23 @@ async fn staff_move_a_project_through_its_life_cycle() {
                 .call("POST", "/api/v1/projects", Some(&w.staff), Some(bad))
                 .await;
             assert_eq!(r.status, 422, "{}", r.body);
+            // Linked listings and meetings must exist (and be the partners').
+            for (field, value) in [
+                ("need_id", 153_756),
+                ("capability_id", 153_756),
+                ("meeting_id", 9),
+            ] {
+                let r = w
+                    .call(
+                        "PATCH",
+                        &format!("/api/v1/projects/{id}"),
+                        Some(&w.staff),
+                        Some(json!({field: value})),
+                    )
+                    .await;
+                assert_eq!(r.status, 422, "{field}: {}", r.body);
+                assert!(r.body.contains(field), "{}", r.body);
+            }
             db
         },
     )
@@ -417,6 +434,16 @@ async fn milestones_due_and_not_done_are_overdue_until_a_partner_reports_them() 
                 .await;
             assert_eq!(r.status, 200, "{}", r.body);
             assert_eq!(r.json()["overdue"], false);
+            // A version from another time is a conflict, whatever its size.
+            let r = w
+                .call(
+                    "PATCH",
+                    &path,
+                    Some(&w.staff),
+                    Some(json!({"evidence": "x", "version": 2_147_483_647})),
+                )
+                .await;
+            assert_eq!(r.status, 409, "{}", r.body);
             assert!(w.listed("?overdue=true", Some(&w.staff)).await.is_empty());
 
             // Partners and staff keep a timeline of notes.

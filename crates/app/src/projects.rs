@@ -15,7 +15,9 @@ use qiao_core::stored::Page;
 use qiao_core::vocab::{
     ContractType, Field, OrgKind, ProjectOrigin, ProjectStatus, TerminationReason, Vocabulary,
 };
-pub use qiao_store::projects::{MilestoneRow, NoteRow, ProjectFilter, ProjectRow, ProjectSort};
+pub use qiao_store::projects::{
+    MilestoneRow, NoteRow, ProjectDates, ProjectFilter, ProjectRow, ProjectSort,
+};
 
 /// A project's fields as a client sends them: codes or Chinese labels for
 /// vocabularies; absent fields keep their value on a change.
@@ -230,7 +232,8 @@ fn check_move(from: ProjectStatus, to: ProjectStatus) -> Result<()> {
 impl App {
     /// The organizations a project names exist, as the roles they play: an
     /// enterprise, a university or institute, and any further partners; the
-    /// district defaults to the enterprise's region.
+    /// need and capability it links are its partners'; the meeting exists.
+    /// The district defaults to the enterprise's region.
     async fn check_partners(&self, fields: &mut ProjectFields) -> Result<()> {
         let mut ids = fields.partners.clone();
         ids.extend([fields.enterprise_org_id, fields.institution_org_id]);
@@ -267,6 +270,39 @@ impl App {
             errors.push(FieldError {
                 field: "partners".into(),
                 message: "names an organization that does not exist".into(),
+            });
+        }
+        let partners = {
+            let mut all = fields.partners.clone();
+            all.extend([fields.enterprise_org_id, fields.institution_org_id]);
+            all
+        };
+        if let Some(id) = fields.need_id {
+            let needs = self.store().needs_by_ids(&[id]).await?;
+            match needs.get(&id) {
+                Some(n) if n.deleted_at.is_none() && partners.contains(&n.org_id) => {}
+                _ => errors.push(FieldError {
+                    field: "need_id".into(),
+                    message: "no such need of the project's partners".into(),
+                }),
+            }
+        }
+        if let Some(id) = fields.capability_id {
+            let caps = self.store().capabilities_by_ids(&[id]).await?;
+            match caps.get(&id) {
+                Some(c) if c.deleted_at.is_none() && partners.contains(&c.org_id) => {}
+                _ => errors.push(FieldError {
+                    field: "capability_id".into(),
+                    message: "no such capability of the project's partners".into(),
+                }),
+            }
+        }
+        if let Some(id) = fields.meeting_id
+            && !self.store().meeting_exists(id).await?
+        {
+            errors.push(FieldError {
+                field: "meeting_id".into(),
+                message: "no such meeting".into(),
             });
         }
         if !errors.is_empty() {
@@ -353,7 +389,7 @@ impl App {
         self.check_partners(&mut fields).await?;
         let p = self
             .store()
-            .insert_project(&fields, status, &who.actor())
+            .insert_project(&fields, status, ProjectDates::default(), &who.actor())
             .await?;
         self.project(&Viewer(Some(who.clone())), p.id).await
     }

@@ -107,6 +107,40 @@ async fn org_name(conn: &impl sea_orm::ConnectionTrait, org_id: i64) -> Result<S
 
 impl Store {
     /// The live organization with exactly this name.
+    /// The id of an organization's need or capability by its external id.
+    pub async fn listing_id_by_external_id(
+        &self,
+        kind: ListingKind,
+        org_id: i64,
+        external_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let id = match kind {
+            ListingKind::Need => {
+                need::Entity::find()
+                    .select_only()
+                    .column(need::Column::Id)
+                    .filter(need::Column::OrgId.eq(org_id))
+                    .filter(need::Column::ExternalId.eq(external_id))
+                    .filter(need::Column::DeletedAt.is_null())
+                    .into_tuple::<i64>()
+                    .one(self.conn())
+                    .await?
+            }
+            ListingKind::Capability => {
+                capability::Entity::find()
+                    .select_only()
+                    .column(capability::Column::Id)
+                    .filter(capability::Column::OrgId.eq(org_id))
+                    .filter(capability::Column::ExternalId.eq(external_id))
+                    .filter(capability::Column::DeletedAt.is_null())
+                    .into_tuple::<i64>()
+                    .one(self.conn())
+                    .await?
+            }
+        };
+        Ok(id)
+    }
+
     pub async fn organization_id_by_name(&self, name: &str) -> Result<Option<i64>, StoreError> {
         org_id_by_name(self.conn(), name).await
     }

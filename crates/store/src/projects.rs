@@ -50,6 +50,15 @@ impl ProjectRow {
     }
 }
 
+/// When a project recorded after the fact started, ended, and why it was
+/// terminated.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProjectDates {
+    pub started_on: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+    pub termination: Option<TerminationReason>,
+}
+
 /// A milestone as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MilestoneRow {
@@ -360,10 +369,13 @@ impl Store {
     }
 
     /// Records a project staff entered (the caller checked its fields).
+    /// A project recorded already under way or completed starts or ends
+    /// today unless `dates` say when (an existing project taken over).
     pub async fn insert_project(
         &self,
         fields: &ProjectFields,
         status: ProjectStatus,
+        dates: ProjectDates,
         actor: &Actor,
     ) -> Result<ProjectRow, StoreError> {
         let tx = self.begin_write().await?;
@@ -374,10 +386,15 @@ impl Store {
             id: NotSet,
             status: Set(status.code().into()),
             termination_reason: Set(None),
-            termination_code: Set(None),
             gov_funding_yuan: Set(None),
-            started_on: Set(matches!(status, ProjectStatus::InProgress).then_some(today)),
-            completed_on: Set(matches!(status, ProjectStatus::Completed).then_some(today)),
+            started_on: Set(dates.started_on.or_else(|| {
+                matches!(status, ProjectStatus::InProgress | ProjectStatus::Completed)
+                    .then_some(today)
+            })),
+            completed_on: Set(dates
+                .completed_on
+                .or_else(|| (status == ProjectStatus::Completed).then_some(today))),
+            termination_code: Set(dates.termination.map(|t| t.code().to_string())),
             milestones: Set(json!([])),
             version: Set(1),
             created_at: Set(now),
@@ -490,6 +507,14 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound("project".into()))
     }
 
+    /// Whether a 1:1 meeting exists (projects name the one they came from).
+    pub async fn meeting_exists(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(crate::entities::meeting::Entity::find_by_id(id)
+            .count(self.conn())
+            .await?
+            > 0)
+    }
+
     /// A project's milestones, by due date.
     pub async fn milestones(&self, project_id: i64) -> Result<Vec<MilestoneRow>, StoreError> {
         Ok(project_milestone::Entity::find()
@@ -562,6 +587,12 @@ impl Store {
             .await?
             .map(milestone_row)
             .ok_or_else(|| StoreError::NotFound(format!("milestone {id}")))?;
+        if before.version != version {
+            return Err(StoreError::Conflict(format!(
+                "milestone {id} changed meanwhile (version {} now)",
+                before.version
+            )));
+        }
         let done = project_milestone::Entity::update_many()
             .col_expr(
                 project_milestone::Column::Title,

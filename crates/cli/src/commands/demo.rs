@@ -31,12 +31,13 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     let just_loaded = matches!(prepared, Prepared::Loaded { .. });
     match prepared {
         Prepared::Loaded { from, loaded } => println!(
-            "loaded demo data from {}: {} organizations, {} needs, {} capabilities, {} events",
+            "loaded demo data from {}: {} organizations, {} needs, {} capabilities, {} events, {} projects",
             from.display(),
             loaded.organizations,
             loaded.needs,
             loaded.capabilities,
-            loaded.events
+            loaded.events,
+            loaded.projects
         ),
         Prepared::Existing => {}
         Prepared::Foreign => println!(
