@@ -292,6 +292,14 @@ async fn partners_see_and_report_on_their_own_projects_only() {
                 }
             }
 
+            // The home page's counter counts only projects the viewer may see.
+            let home = qiao_tests::get(w.addr, "/").await;
+            assert!(
+                home.body.contains("data-count=\"projects\">0<"),
+                "{}",
+                home.body
+            );
+
             // A further partner sees the project too.
             let r = w
                 .call(

@@ -213,7 +213,7 @@ fn involving(org: i64) -> Condition {
 }
 
 /// The rule of [`project_visible_to`] as a condition.
-fn scope_condition(scope: Scope) -> Condition {
+pub(crate) fn scope_condition(scope: Scope) -> Condition {
     match scope {
         Scope::All => Condition::all(),
         Scope::Member(org) => involving(org),

@@ -120,7 +120,11 @@ impl Store {
                 .count(db)
                 .await?,
             events: crate::entities::event::Entity::find().count(db).await?,
-            projects: project::Entity::find().count(db).await?,
+            // Projects are seen by staff and their partners only.
+            projects: project::Entity::find()
+                .filter(crate::projects::scope_condition(scope))
+                .count(db)
+                .await?,
         })
     }
 
