@@ -18,6 +18,7 @@ pub mod listings;
 pub mod matchmaking;
 pub mod membership;
 pub mod organizations;
+pub mod plans;
 pub mod policy;
 mod principal;
 pub mod projects;
@@ -26,6 +27,7 @@ pub mod seeds;
 pub mod suggestions;
 pub mod system;
 pub mod transfer;
+pub mod transparency;
 
 pub use config::Config;
 pub use error::{Error, Result};

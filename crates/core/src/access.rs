@@ -192,6 +192,19 @@ pub fn project_visible_to(scope: Scope, partners: &[i64]) -> bool {
     }
 }
 
+/// Whether a project appears on the public transparency list (阳光科技) of
+/// its year: key projects only. One whose need is staff-only, or one of
+/// whose partner organizations is not approved, stays off unless staff
+/// publish that project individually (`published`).
+pub fn on_transparency_list(
+    key_project: bool,
+    need_staff_only: bool,
+    partners_approved: bool,
+    published: bool,
+) -> bool {
+    key_project && (published || (!need_staff_only && partners_approved))
+}
+
 /// Every combination of the facts the rule reads, for tests that check a
 /// filter built elsewhere (SQL, the index) against [`ListingFacts::visible_to`].
 pub fn all_fact_combinations(kind: ListingKind, org_ids: &[i64]) -> Vec<ListingFacts<'static>> {
@@ -227,6 +240,26 @@ pub fn all_fact_combinations(kind: ListingKind, org_ids: &[i64]) -> Vec<ListingF
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_transparency_list_shows_key_projects_unless_they_hide_something() {
+        // (key, need staff-only, partners approved, published) → listed
+        let table = [
+            ((true, false, true, false), true),
+            ((false, false, true, false), false),
+            ((false, false, true, true), false),
+            ((true, true, true, false), false),
+            ((true, false, false, false), false),
+            ((true, true, false, true), true),
+        ];
+        for ((key, staff_only, approved, published), listed) in table {
+            assert_eq!(
+                on_transparency_list(key, staff_only, approved, published),
+                listed,
+                "{key} {staff_only} {approved} {published}"
+            );
+        }
+    }
 
     fn need(
         status: &'static str,

@@ -17,6 +17,23 @@ pub const MAX_PARTNERS: usize = 20;
 /// The largest contract amount accepted, in 万元 (1,000 亿元).
 pub const MAX_AMOUNT_WAN: f64 = 10_000_000.0;
 
+/// What the transparency list may show of a project; staff choose among them.
+pub const PUBLISHABLE_FIELDS: [&str; 9] = [
+    "title",
+    "partners",
+    "field",
+    "district",
+    "contract_type",
+    "status",
+    "plan_year",
+    "signed_on",
+    "contract_amount",
+];
+
+/// What it shows until staff choose: amounts stay off.
+pub const DEFAULT_PUBLISHED_FIELDS: [&str; 5] =
+    ["title", "partners", "field", "contract_type", "status"];
+
 impl ProjectStatus {
     /// The statuses a project may move to from this one: forward one step
     /// at a time, or terminated from any open state.

@@ -99,5 +99,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         )
         .merge(routes::events::router())
         .merge(routes::projects::router())
+        .merge(routes::transparency::router())
+        .merge(routes::plans::router())
         .split_for_parts()
 }

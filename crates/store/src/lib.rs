@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod plans;
 pub mod projects;
 pub mod queries;
+pub mod settings;
 pub mod suggestions;
 #[cfg(feature = "testkit")]
 pub mod testkit;

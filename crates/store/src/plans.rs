@@ -36,6 +36,7 @@ impl Store {
                 plan.year
             )));
         }
+        let previous = self.plan(plan.year).await?;
         let tx = self.begin_write().await?;
         let now = Utc::now();
         let before = annual_plan::Entity::find_by_id(plan.year).one(&tx).await?;
@@ -82,7 +83,7 @@ impl Store {
                 action: if before.is_some() { "update" } else { "create" },
                 entity_type: "annual_plan",
                 entity_id: Some(plan.year.to_string()),
-                before: None,
+                before: previous.map(|p| json!(p)),
                 after: Some(json!(plan)),
             },
         )

@@ -6,11 +6,13 @@ pub mod inputs;
 pub mod listings;
 pub mod membership;
 pub mod organizations;
+pub mod plans;
 pub mod projects;
 pub mod search;
 pub mod suggestions;
 pub mod system;
 pub mod transfer;
+pub mod transparency;
 pub mod users;
 
 use crate::schema;

@@ -16,7 +16,10 @@ mod transfer;
 pub use accounts::{SessionDoc, TokenDoc, UserDoc};
 pub use events::{EventDoc, EventPage, WindowDoc};
 pub use listings::{CapabilityDoc, NeedDoc, OrganizationDoc};
-pub use projects::{MilestoneDoc, NoteDoc, ProjectDetailDoc, ProjectDoc, ProjectPage};
+pub use projects::{
+    KeyProjectsDoc, MilestoneDoc, NoteDoc, ProjectDetailDoc, ProjectDoc, ProjectPage,
+    TransparencySettingsDoc,
+};
 pub use search::SearchResultsDoc;
 pub use suggestions::{AssignmentDoc, DecisionDoc, GreedyDoc, ProposalDoc, SuggestionListDoc};
 pub use transfer::ImportReportDoc;

@@ -199,3 +199,90 @@ pub struct ProjectPage {
     pub offset: u64,
     pub items: Vec<ProjectDoc>,
 }
+
+/// A key project as the transparency list shows it: only the fields staff
+/// publish are present.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicProjectDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub title: Option<String>,
+    /// The enterprise, the university or institute, then further partners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub partners: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub field_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub district: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub contract_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub contract_type_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub status_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub plan_year: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, format = Date)]
+    pub signed_on: Option<String>,
+    /// 万元.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub contract_amount: Option<f64>,
+}
+
+impl From<qiao_app::transparency::PublicProject> for PublicProjectDoc {
+    fn from(p: qiao_app::transparency::PublicProject) -> Self {
+        let (field, field_label) = p.field.unzip();
+        let (contract_type, contract_type_label) = p.contract_type.unzip();
+        let (status, status_label) = p.status.unzip();
+        Self {
+            title: p.title,
+            partners: p.partners,
+            field,
+            field_label,
+            district: p.district,
+            contract_type,
+            contract_type_label,
+            status,
+            status_label,
+            plan_year: p.plan_year,
+            signed_on: p.signed_on,
+            contract_amount: p.contract_amount,
+        }
+    }
+}
+
+/// The year's key projects on the transparency list (阳光科技).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyProjectsDoc {
+    pub year: i32,
+    /// The fields published.
+    pub fields: Vec<String>,
+    pub items: Vec<PublicProjectDoc>,
+}
+
+/// The fields the transparency list publishes.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransparencySettingsDoc {
+    /// Among `title` (always), `partners`, `field`, `district`,
+    /// `contract_type`, `status`, `plan_year`, `signed_on`, `contract_amount`.
+    #[schema(max_items = 9)]
+    pub fields: Vec<String>,
+}

@@ -24,4 +24,5 @@ pub mod project_note;
 pub mod project_partner;
 pub mod registration;
 pub mod session;
+pub mod setting;
 pub mod user;

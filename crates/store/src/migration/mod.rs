@@ -11,6 +11,7 @@ mod m20261202_000001_events;
 mod m20261203_000001_embeddings;
 mod m20261204_000001_embedding_language;
 mod m20261205_000001_projects;
+mod m20261206_000001_settings;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_embeddings::Migration),
             Box::new(m20261204_000001_embedding_language::Migration),
             Box::new(m20261205_000001_projects::Migration),
+            Box::new(m20261206_000001_settings::Migration),
         ]
     }
 }
