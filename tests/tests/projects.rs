@@ -198,6 +198,28 @@ async fn staff_move_a_project_through_its_life_cycle() {
             let r = w.transition(id, json!({"to": "completed"})).await;
             assert_eq!(r.status, 409, "{}", r.body);
 
+            // The export carries the new fields after wave one's columns.
+            let r = w
+                .call(
+                    "GET",
+                    "/api/v1/export/projects?format=jsonl",
+                    Some(&w.staff),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            let row: Value = r
+                .body
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap())
+                .find(|v| v["title"] == "导管架焊接残余应力调控")
+                .expect("the project is exported");
+            assert_eq!(row["contract_reg_no"], "3702122026000123", "{row}");
+            assert_eq!(row["termination_code"], "funding");
+            assert_eq!(row["district"], "西海岸新区");
+            assert_eq!(row["field"], "marine_equipment");
+            assert_eq!(row["is_key"], "是", "wave one's column and value");
+
             // A stale version is refused.
             let r = w
                 .call(

@@ -8,7 +8,9 @@ use qiao_core::record::{
     CAPABILITY_COLUMNS, CapabilityRecord, Column, ExternalId, NEED_COLUMNS, NeedRecord,
     ORGANIZATION_COLUMNS, OrganizationRecord, canonical_key,
 };
-use qiao_core::vocab::{ContractType, ProjectOrigin, ProjectStatus, Vocabulary};
+use qiao_core::vocab::{
+    ContractType, Field, ProjectOrigin, ProjectStatus, TerminationReason, Vocabulary,
+};
 use qiao_store::Store;
 use qiao_store::audit::Actor;
 use qiao_store::import::{ImportError, Line};
@@ -267,6 +269,36 @@ const PROJECT_COLUMNS: &[Column] = &[
         aliases: &[],
         width: 24.0,
     },
+    Column {
+        key: "field",
+        label: "所属领域",
+        aliases: &[],
+        width: 14.0,
+    },
+    Column {
+        key: "district",
+        label: "所在区市",
+        aliases: &[],
+        width: 12.0,
+    },
+    Column {
+        key: "contract_reg_no",
+        label: "技术合同登记号",
+        aliases: &[],
+        width: 20.0,
+    },
+    Column {
+        key: "started_on",
+        label: "开始实施日期",
+        aliases: &[],
+        width: 12.0,
+    },
+    Column {
+        key: "termination_code",
+        label: "终止原因代码",
+        aliases: &[],
+        width: 16.0,
+    },
 ];
 
 /// One exported value; rendered as a cell for spreadsheets and as JSON for JSON Lines.
@@ -491,6 +523,17 @@ async fn export_values(
                     opt_text(p.due_on),
                     opt_text(p.completed_on),
                     opt_text(p.termination_reason),
+                    p.field
+                        .as_deref()
+                        .and_then(Field::from_code)
+                        .map_or(Val::None, code),
+                    opt_text(p.district),
+                    opt_text(p.contract_reg_no),
+                    opt_text(p.started_on),
+                    p.termination_code
+                        .as_deref()
+                        .and_then(TerminationReason::from_code)
+                        .map_or(Val::None, code),
                 ]
             })
             .collect(),
