@@ -65,6 +65,35 @@ async fn staff_edit_the_plan_and_everyone_reads_it() {
             assert_eq!(r.json()["targets"][0]["target"], 320.0);
             let r = call(addr, "GET", "/api/v1/plans/1999", None, None).await;
             assert!(r.status == 400 || r.status == 422, "{}", r.body);
+
+            // Staff enter dated actual figures (手工填报) for the plan's targets.
+            let actuals = "/api/v1/plans/2027/actuals";
+            let entry = json!({"code": "comprehensive_events", "value": 1, "as_of": "2027-03-31",
+                               "note": "春季综合性对接大会"});
+            let r = call(addr, "POST", actuals, Some(&member), Some(entry.clone())).await;
+            assert_eq!(r.status, 403, "{}", r.body);
+            let r = call(addr, "GET", actuals, None, None).await;
+            assert_eq!(r.status, 401, "{}", r.body);
+            let r = call(addr, "POST", actuals, Some(&staff), Some(entry.clone())).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            assert_eq!(r.json()["source_label"], "手工填报");
+            assert_eq!(r.json()["recorded_by"], "staff@example.com");
+            for (bad, field) in [
+                (json!({"code": "no_such_target", "value": 1, "as_of": "2027-03-31"}), "code"),
+                (json!({"code": "key_projects", "value": 1, "as_of": "2026-12-31"}), "as_of"),
+            ] {
+                let r = call(addr, "POST", actuals, Some(&staff), Some(bad)).await;
+                assert_eq!(r.status, 422, "{}", r.body);
+                assert!(r.body.contains(field), "{}", r.body);
+            }
+            let r = call(addr, "POST", "/api/v1/plans/2030/actuals", Some(&staff), Some(entry)).await;
+            assert_eq!(r.status, 404, "{}", r.body);
+            let r = call(addr, "GET", actuals, Some(&staff), None).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            let list = r.json();
+            assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+            assert_eq!(list[0]["value"], 1.0);
+            assert_eq!(list[0]["source"], "manual");
             db
         },
     )

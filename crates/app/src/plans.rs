@@ -5,7 +5,7 @@
 use crate::policy::{Action, Resource, authorize};
 use crate::{App, Error, Principal, Result};
 use qiao_core::record::FieldError;
-pub use qiao_store::plans::{Plan, Target};
+pub use qiao_store::plans::{Actual, Plan, Target};
 use std::collections::HashSet;
 
 /// Targets in one plan at most.
@@ -108,6 +108,66 @@ impl App {
         }
         self.store().save_plan(&plan, &who.actor()).await?;
         self.annual_plan(year).await
+    }
+}
+
+impl App {
+    /// Actual figures staff entered for the year's targets (staff only).
+    pub async fn plan_actuals(&self, who: &Principal, year: i32) -> Result<Vec<Actual>> {
+        authorize(who, Resource::Bureau, Action::Read)?;
+        self.annual_plan(year).await?;
+        Ok(self.store().actuals(year).await?)
+    }
+
+    /// Staff enter an actual figure for a target the platform cannot count
+    /// (手工填报): the code must name a target of the year's plan, the date
+    /// lie in that year. Entries are kept, never overwritten; the latest by
+    /// date counts.
+    pub async fn record_plan_actual(
+        &self,
+        who: &Principal,
+        year: i32,
+        code: &str,
+        value: f64,
+        as_of: chrono::NaiveDate,
+        note: Option<String>,
+    ) -> Result<Actual> {
+        authorize(who, Resource::Bureau, Action::Create)?;
+        let plan = self.annual_plan(year).await?;
+        let mut errors = Vec::new();
+        if !plan.targets.iter().any(|t| t.code == code) {
+            errors.push(error(
+                "code".into(),
+                format!("the {year} plan has no target {code:?}"),
+            ));
+        }
+        if !(value.is_finite() && (0.0..=MAX_FIGURE).contains(&value)) {
+            errors.push(error("value".into(), format!("0 to {MAX_FIGURE}")));
+        }
+        if chrono::Datelike::year(&as_of) != year {
+            errors.push(error("as_of".into(), format!("a date in {year}")));
+        }
+        let note = match note {
+            Some(n) => match qiao_core::text::clean(&n, true) {
+                Ok(n) if n.chars().count() <= 2_000 => n,
+                Ok(_) => {
+                    errors.push(error("note".into(), "at most 2,000 characters"));
+                    String::new()
+                }
+                Err(m) => {
+                    errors.push(error("note".into(), m));
+                    String::new()
+                }
+            },
+            None => String::new(),
+        };
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        Ok(self
+            .store()
+            .record_actual(year, code, value, as_of, &note, &who.actor())
+            .await?)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::Store;
 use crate::audit::{self, Actor, Entry};
-use crate::entities::{annual_plan, need, plan_key_need, plan_target};
+use crate::entities::{annual_plan, need, plan_actual, plan_key_need, plan_target};
 use crate::error::StoreError;
 use chrono::Utc;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -196,5 +196,86 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(ids)
+    }
+}
+
+/// An actual figure entered by staff (手工填报).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Actual {
+    pub id: i64,
+    pub code: String,
+    pub value: f64,
+    pub as_of: chrono::NaiveDate,
+    pub note: String,
+    pub recorded_by: String,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+impl Store {
+    /// Records an actual figure for a target (the caller checked it); audited.
+    pub async fn record_actual(
+        &self,
+        year: i32,
+        code: &str,
+        value: f64,
+        as_of: chrono::NaiveDate,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Actual, StoreError> {
+        let tx = self.begin_write().await?;
+        let m = plan_actual::Entity::insert(plan_actual::ActiveModel {
+            id: NotSet,
+            plan_year: Set(year),
+            code: Set(code.to_string()),
+            value: Set(value),
+            as_of: Set(as_of),
+            note: Set(note.to_string()),
+            recorded_by: Set(actor.label.clone()),
+            created_at: Set(Utc::now()),
+        })
+        .exec_with_returning(&tx)
+        .await?;
+        let actual = actual(m);
+        audit::record(
+            &tx,
+            actor,
+            Entry {
+                action: "create",
+                entity_type: "plan_actual",
+                entity_id: Some(actual.id.to_string()),
+                before: None,
+                after: Some(json!({"plan_year": year, "code": code, "value": value,
+                                   "as_of": as_of, "note": note})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(actual)
+    }
+
+    /// The actual figures of a year, by code, then date, then entry.
+    pub async fn actuals(&self, year: i32) -> Result<Vec<Actual>, StoreError> {
+        Ok(plan_actual::Entity::find()
+            .filter(plan_actual::Column::PlanYear.eq(year))
+            .order_by_asc(plan_actual::Column::Code)
+            .order_by_asc(plan_actual::Column::AsOf)
+            .order_by_asc(plan_actual::Column::Id)
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(actual)
+            .collect())
+    }
+}
+
+fn actual(m: plan_actual::Model) -> Actual {
+    Actual {
+        id: m.id,
+        code: m.code,
+        value: m.value,
+        as_of: m.as_of,
+        note: m.note,
+        recorded_by: m.recorded_by,
+        created_at: m.created_at,
     }
 }

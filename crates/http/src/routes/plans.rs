@@ -6,14 +6,19 @@ use crate::error::{AppError, ProblemDoc};
 use crate::extract::{Json, Path};
 use crate::server::AppState;
 use axum::extract::State;
-use qiao_app::plans::{Plan, Target};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use chrono::NaiveDate;
+use qiao_app::plans::{Actual, Plan, Target};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_plan, put_plan))
+    OpenApiRouter::new()
+        .routes(routes!(get_plan, put_plan))
+        .routes(routes!(list_actuals, record_actual))
 }
 
 /// A target figure of the plan, read elsewhere by its `code`.
@@ -134,4 +139,103 @@ pub async fn put_plan(
             .await?
             .into(),
     ))
+}
+
+/// An actual figure staff entered (手工填报).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActualDoc {
+    pub id: i64,
+    /// The target's code.
+    pub code: String,
+    pub value: f64,
+    /// The day the figure stands for.
+    #[schema(format = Date)]
+    pub as_of: String,
+    pub note: String,
+    /// Always `manual`: entered by staff, not counted from the records.
+    pub source: String,
+    /// 手工填报.
+    pub source_label: String,
+    pub recorded_by: String,
+    #[schema(format = DateTime)]
+    pub recorded_at: String,
+}
+
+impl From<Actual> for ActualDoc {
+    fn from(a: Actual) -> Self {
+        Self {
+            id: a.id,
+            code: a.code,
+            value: a.value,
+            as_of: a.as_of.to_string(),
+            note: a.note,
+            source: "manual".into(),
+            source_label: "手工填报".into(),
+            recorded_by: a.recorded_by,
+            recorded_at: a.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// An actual figure as staff enter it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActualBody {
+    /// A target code of the year's plan.
+    #[schema(min_length = 1, max_length = 50)]
+    pub code: String,
+    #[schema(minimum = 0.0, maximum = 1e12)]
+    pub value: f64,
+    /// A day of the plan's year.
+    #[schema(format = Date)]
+    pub as_of: NaiveDate,
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// The actual figures staff entered for the year's targets (staff).
+#[utoipa::path(get, path = "/api/v1/plans/{year}/actuals", tag = "projects",
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Plan year (2000–2100)")),
+    responses((status = 200, body = Vec<ActualDoc>),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json", description = "no plan for the year"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a year out of range")))]
+pub async fn list_actuals(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(year): Path<i32>,
+) -> Result<axum::Json<Vec<ActualDoc>>, AppError> {
+    let who = viewer.require()?;
+    year_in_range(year)?;
+    let list = s.app.plan_actuals(&who, year).await?;
+    Ok(axum::Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Enter an actual figure for a target the platform cannot count (staff;
+/// dated, audited, kept beside earlier entries).
+#[utoipa::path(post, path = "/api/v1/plans/{year}/actuals", tag = "projects", request_body = ActualBody,
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Plan year (2000–2100)")),
+    responses((status = 201, body = ActualDoc),
+        (status = 400, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDoc, content_type = "application/problem+json", description = "no plan for the year"),
+        (status = 415, body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDoc, content_type = "application/problem+json", description = "a code the plan does not have, a date outside the year, a value out of range")))]
+pub async fn record_actual(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(year): Path<i32>,
+    Json(body): Json<ActualBody>,
+) -> Result<impl IntoResponse, AppError> {
+    let who = viewer.require()?;
+    year_in_range(year)?;
+    let a = s
+        .app
+        .record_plan_actual(&who, year, &body.code, body.value, body.as_of, body.note)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(ActualDoc::from(a))))
 }

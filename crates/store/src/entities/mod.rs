@@ -16,6 +16,7 @@ pub mod membership_request;
 pub mod need;
 pub mod organization;
 pub mod outbox;
+pub mod plan_actual;
 pub mod plan_key_need;
 pub mod plan_target;
 pub mod project;

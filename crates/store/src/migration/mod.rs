@@ -12,6 +12,7 @@ mod m20261203_000001_embeddings;
 mod m20261204_000001_embedding_language;
 mod m20261205_000001_projects;
 mod m20261206_000001_settings;
+mod m20261207_000001_plan_actuals;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_embedding_language::Migration),
             Box::new(m20261205_000001_projects::Migration),
             Box::new(m20261206_000001_settings::Migration),
+            Box::new(m20261207_000001_plan_actuals::Migration),
         ]
     }
 }
