@@ -3,13 +3,16 @@
 //! of a rejected organization, a capability of a pending organization, a
 //! draft capability) and public controls, read by every viewer (anonymous,
 //! another organization's member, the owner, staff) through every path that
-//! shows listings. Each cell's expectation comes from `qiao_core::access`;
+//! shows listings, and cooperation projects through every path that shows
+//! them. Each cell's expectation comes from `qiao_core::access`;
 //! a test lists all its failing cells at once.
 
 #[path = "visibility/cells.rs"]
 mod cells;
 #[path = "visibility/pages.rs"]
 mod pages;
+#[path = "visibility/projects.rs"]
+mod projects;
 #[path = "visibility/search.rs"]
 mod search;
 #[path = "visibility/setup.rs"]
@@ -81,5 +84,20 @@ async fn in_suggestions_and_the_plan() {
         cells.finish();
         db
     })
+    .await;
+}
+
+#[tokio::test]
+async fn projects_and_the_transparency_list() {
+    each_backend(
+        "visibility::projects_and_the_transparency_list",
+        |db| async move {
+            let w = setup::build(&db).await;
+            let mut cells = Cells::new(w.label);
+            projects::projects_everywhere(&w, &mut cells).await;
+            cells.finish();
+            db
+        },
+    )
     .await;
 }
