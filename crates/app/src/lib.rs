@@ -11,6 +11,7 @@ pub mod demo;
 pub mod embeddings;
 mod error;
 pub mod events;
+mod fields;
 pub mod home;
 pub mod indexer;
 pub mod limits;

@@ -3,6 +3,7 @@
 //! projects and report progress (milestones reached, notes). Who sees a
 //! project is `qiao_core::access::project_visible_to`.
 
+use crate::fields::vocab;
 use crate::policy::{Action, Resource, authorize};
 use crate::{App, Error, Principal, Result, Viewer};
 use chrono::{NaiveDate, Utc};
@@ -79,30 +80,8 @@ pub struct ProjectDetail {
     pub notes: Vec<NoteRow>,
 }
 
-fn vocab<V: Vocabulary>(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<V> {
-    let parsed = V::parse(value);
-    if parsed.is_none() {
-        let allowed: Vec<&str> = V::ALL.iter().map(|t| t.code()).collect();
-        errors.push(FieldError {
-            field: field.into(),
-            message: format!("unknown {}; one of {}", V::NAME, allowed.join(", ")),
-        });
-    }
-    parsed
-}
-
 fn text(field: &str, v: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
-    let v = v?;
-    match qiao_core::text::clean(&v, false) {
-        Ok(s) => Some(s),
-        Err(message) => {
-            errors.push(FieldError {
-                field: field.into(),
-                message,
-            });
-            None
-        }
-    }
+    crate::fields::text(field, v, false, errors)
 }
 
 /// An empty text clears an optional field.
@@ -211,22 +190,7 @@ fn merge(
 
 /// The move or a 409 naming the allowed ones.
 fn check_move(from: ProjectStatus, to: ProjectStatus) -> Result<()> {
-    if from == to {
-        return Ok(());
-    }
-    transition(from, to).map_err(|allowed| {
-        let allowed: Vec<&str> = allowed.iter().map(|s| s.code()).collect();
-        Error::Conflict(format!(
-            "a project cannot go from {} to {}; allowed next: {}",
-            from.code(),
-            to.code(),
-            if allowed.is_empty() {
-                "none".to_string()
-            } else {
-                allowed.join(", ")
-            }
-        ))
-    })
+    crate::fields::check_move("a project", from, to, transition)
 }
 
 impl App {

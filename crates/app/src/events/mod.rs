@@ -8,13 +8,14 @@ pub mod meetings;
 pub mod registrations;
 pub mod reports;
 
+use crate::fields::{text, vocab};
 use crate::policy::{Action, Resource, authorize};
 use crate::{App, Error, Principal, Result, Viewer};
 use chrono::{DateTime, Duration, Utc};
 use qiao_core::event::{EventFields, MeetingSettings, Window, transition};
 use qiao_core::record::FieldError;
 use qiao_core::stored::Page;
-use qiao_core::vocab::{EventKind, EventStatus, Field, Vocabulary};
+use qiao_core::vocab::{EventKind, EventStatus, Field};
 pub use qiao_store::events::{EventFilter, EventRow};
 
 /// Fields of an event as a client sends them: codes or Chinese labels for
@@ -52,41 +53,6 @@ pub struct EventDraft {
 pub struct CloneDraft {
     pub starts_at: Option<DateTime<Utc>>,
     pub name: Option<String>,
-}
-
-fn vocab<V: Vocabulary>(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<V> {
-    let parsed = V::parse(value);
-    if parsed.is_none() {
-        let allowed: Vec<String> = V::ALL
-            .iter()
-            .map(|t| format!("{} ({})", t.code(), t.label_zh()))
-            .collect();
-        errors.push(FieldError {
-            field: field.into(),
-            message: format!("unknown {}; one of {}", V::NAME, allowed.join(", ")),
-        });
-    }
-    parsed
-}
-
-/// Cleans one text field (see `qiao_core::text::clean`), noting why it is refused.
-fn text(
-    field: &str,
-    v: Option<String>,
-    multiline: bool,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    let v = v?;
-    match qiao_core::text::clean(&v, multiline) {
-        Ok(s) => Some(s),
-        Err(message) => {
-            errors.push(FieldError {
-                field: field.into(),
-                message,
-            });
-            None
-        }
-    }
 }
 
 /// Applies a draft over `base` (creation: a blank event) and validates the result.
@@ -221,22 +187,7 @@ fn merge(base: Option<&EventRow>, d: EventDraft) -> Result<(EventFields, Option<
 
 /// Moves `from` to `to` or says which moves are allowed (409).
 pub(crate) fn check_move(from: EventStatus, to: EventStatus) -> Result<()> {
-    if from == to {
-        return Ok(());
-    }
-    transition(from, to).map_err(|allowed| {
-        let allowed: Vec<&str> = allowed.iter().map(|s| s.code()).collect();
-        Error::Conflict(format!(
-            "an event cannot go from {} to {}; allowed next: {}",
-            from.code(),
-            to.code(),
-            if allowed.is_empty() {
-                "none".to_string()
-            } else {
-                allowed.join(", ")
-            }
-        ))
-    })
+    crate::fields::check_move("an event", from, to, transition)
 }
 
 impl App {

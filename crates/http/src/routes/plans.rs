@@ -3,7 +3,7 @@
 
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, plan_year};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -80,14 +80,6 @@ impl From<Plan> for PlanDoc {
     }
 }
 
-fn year_in_range(year: i32) -> Result<(), AppError> {
-    if (2000..=2100).contains(&year) {
-        Ok(())
-    } else {
-        Err(qiao_app::Error::field("year", "must be 2000–2100").into())
-    }
-}
-
 /// The plan of a year: its name and targets.
 #[utoipa::path(get, path = "/api/v1/plans/{year}", tag = "projects",
     params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Plan year (2000–2100)")),
@@ -99,7 +91,7 @@ pub async fn get_plan(
     State(s): State<AppState>,
     Path(year): Path<i32>,
 ) -> Result<axum::Json<PlanDoc>, AppError> {
-    year_in_range(year)?;
+    plan_year(year)?;
     Ok(axum::Json(s.app.annual_plan(year).await?.into()))
 }
 
@@ -121,7 +113,7 @@ pub async fn put_plan(
     Json(body): Json<PlanBody>,
 ) -> Result<axum::Json<PlanDoc>, AppError> {
     let who = viewer.require()?;
-    year_in_range(year)?;
+    plan_year(year)?;
     let targets = body
         .targets
         .into_iter()
@@ -209,7 +201,7 @@ pub async fn list_actuals(
     Path(year): Path<i32>,
 ) -> Result<axum::Json<Vec<ActualDoc>>, AppError> {
     let who = viewer.require()?;
-    year_in_range(year)?;
+    plan_year(year)?;
     let list = s.app.plan_actuals(&who, year).await?;
     Ok(axum::Json(list.into_iter().map(Into::into).collect()))
 }
@@ -232,7 +224,7 @@ pub async fn record_actual(
     Json(body): Json<ActualBody>,
 ) -> Result<impl IntoResponse, AppError> {
     let who = viewer.require()?;
-    year_in_range(year)?;
+    plan_year(year)?;
     let a = s
         .app
         .record_plan_actual(&who, year, &body.code, body.value, body.as_of, body.note)

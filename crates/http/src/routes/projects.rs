@@ -4,7 +4,7 @@
 
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
-use crate::extract::{Json, Path, Query, whole};
+use crate::extract::{Json, Path, Query, plan_year, term as vocab, whole};
 use crate::schema;
 use crate::server::AppState;
 use crate::views::{MilestoneDoc, NoteDoc, ProjectDetailDoc, ProjectDoc, ProjectPage};
@@ -13,9 +13,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use qiao_app::projects::{MilestoneDraft, ProjectDraft, ProjectFilter, ProjectSort};
-use qiao_core::vocab::{
-    ContractType, Field, ProjectOrigin, ProjectStatus, TerminationReason, Vocabulary,
-};
+use qiao_core::vocab::{ContractType, Field, ProjectOrigin, ProjectStatus, TerminationReason};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -221,15 +219,6 @@ pub struct NoteBody {
     pub body: String,
 }
 
-fn vocab<V: Vocabulary>(field: &str, value: Option<&str>) -> Result<Option<V>, AppError> {
-    match value {
-        None => Ok(None),
-        Some(v) => V::parse(v)
-            .map(Some)
-            .ok_or_else(|| qiao_app::Error::field(field, format!("unknown {}", V::NAME)).into()),
-    }
-}
-
 /// The projects the caller may see: staff all, members their
 /// organization's; filtered and ordered.
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ProjectParams),
@@ -241,9 +230,7 @@ pub async fn list_projects(
     viewer: Viewer,
     Query(p): Query<ProjectParams>,
 ) -> Result<axum::Json<ProjectPage>, AppError> {
-    if p.year.is_some_and(|y| !(2000..=2100).contains(&y)) {
-        return Err(qiao_app::Error::field("year", "must be 2000–2100").into());
-    }
+    p.year.map(plan_year).transpose()?;
     if p.district
         .as_deref()
         .is_some_and(|d| d.chars().count() > 50)

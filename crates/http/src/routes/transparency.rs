@@ -3,7 +3,7 @@
 
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Query, plan_year};
 use crate::server::AppState;
 use crate::views::{KeyProjectsDoc, TransparencySettingsDoc};
 use axum::extract::State;
@@ -39,10 +39,7 @@ pub async fn key_projects(
     Query(p): Query<YearParams>,
 ) -> Result<axum::Json<KeyProjectsDoc>, AppError> {
     let year = match p.year {
-        Some(y) if !(2000..=2100).contains(&y) => {
-            return Err(qiao_app::Error::field("year", "must be 2000–2100").into());
-        }
-        Some(y) => y,
+        Some(y) => plan_year(y)?,
         None => chrono::Datelike::year(&qiao_app::projects::today()),
     };
     let list = s.app.transparency_list(year).await?;

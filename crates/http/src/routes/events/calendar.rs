@@ -2,7 +2,7 @@
 
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
-use crate::extract::{Json, Path, Query, whole};
+use crate::extract::{Json, Path, Query, plan_year, term as vocab, whole};
 use crate::schema;
 use crate::server::AppState;
 use crate::views::{EventDoc, EventPage, WindowDoc};
@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use qiao_app::events::{CloneDraft, EventDraft, EventFilter};
 use qiao_core::event::Window;
-use qiao_core::vocab::{EventKind, EventStatus, Field, Vocabulary};
+use qiao_core::vocab::{EventKind, EventStatus, Field};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -161,15 +161,6 @@ pub struct CloneBody {
     pub name: Option<String>,
 }
 
-fn vocab<V: Vocabulary>(field: &str, value: Option<&str>) -> Result<Option<V>, AppError> {
-    match value {
-        None => Ok(None),
-        Some(v) => V::parse(v)
-            .map(Some)
-            .ok_or_else(|| qiao_app::Error::field(field, format!("unknown {}", V::NAME)).into()),
-    }
-}
-
 /// The calendar: published events for everyone, all events for staff; soonest first.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventParams),
     responses((status = 200, body = EventPage),
@@ -180,9 +171,7 @@ pub async fn list_events(
     viewer: Viewer,
     Query(p): Query<EventParams>,
 ) -> Result<axum::Json<EventPage>, AppError> {
-    if p.year.is_some_and(|y| !(2000..=2100).contains(&y)) {
-        return Err(qiao_app::Error::field("year", "must be 2000–2100").into());
-    }
+    p.year.map(plan_year).transpose()?;
     if p.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
         return Err(qiao_app::Error::field("q", "at most 100 characters").into());
     }
