@@ -272,7 +272,9 @@ impl Store {
         scope: Scope,
         filter: &ProjectFilter,
     ) -> Result<Page<ProjectRow>, StoreError> {
-        let mut cond = scope_condition(scope);
+        // The rule is an `any` for members: nest it, so filters narrow it
+        // rather than widen it.
+        let mut cond = Condition::all().add(scope_condition(scope));
         if let Some(year) = filter.year {
             cond = cond.add(project::Column::PlanYear.eq(year));
         }

@@ -148,6 +148,33 @@ pub async fn projects_everywhere(w: &World, cells: &mut Cells) {
                 excerpt(&list.body)
             )
         });
+        // A filter narrows what the rule shows; it never widens it.
+        let some_org = every.first().map_or(0, |(_, partners)| partners[0]);
+        for filter in [
+            "year=2026".to_string(),
+            "key_project=true".into(),
+            "key_project=false".into(),
+            "status=planned".into(),
+            "origin=manual".into(),
+            "overdue=false".into(),
+            "field=new_materials".into(),
+            format!("org_id={some_org}"),
+        ] {
+            let path = format!("/api/v1/projects?limit=100&{filter}");
+            let body = parse(&call(w.addr, "GET", &path, v.token(), None).await.body);
+            let shown = ids(&body);
+            let outside: Vec<&i64> = shown
+                .iter()
+                .filter(|id| {
+                    !every
+                        .iter()
+                        .any(|(p, partners)| p == *id && project_visible_to(v.scope, partners))
+                })
+                .collect();
+            cells.check(outside.is_empty(), || {
+                format!("GET {path} | {} | lists {outside:?} it may not see", v.name)
+            });
+        }
         for p in &all {
             let sees = project_visible_to(v.scope, &p.partners);
             let r = call(
