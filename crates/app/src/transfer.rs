@@ -6,7 +6,7 @@
 use qiao_core::Wan;
 use qiao_core::record::{
     CAPABILITY_COLUMNS, CapabilityRecord, Column, ExternalId, NEED_COLUMNS, NeedRecord,
-    ORGANIZATION_COLUMNS, OrganizationRecord, canonical_key,
+    ORGANIZATION_COLUMNS, OrganizationRecord, PROJECT_COLUMNS, ProjectRecord, canonical_key,
 };
 use qiao_core::vocab::{
     ContractType, Field, ProjectOrigin, ProjectStatus, TerminationReason, Vocabulary,
@@ -168,138 +168,14 @@ pub async fn import_rows(
             store.import_capabilities(lines, actor, source).await?
         }
         Kind::Projects => {
-            return Err(ImportFailure::File(
-                "projects are exported, not imported; record them through the platform".into(),
-            ));
+            let lines = validate(rows, columns, ProjectRecord::from_map)?;
+            store.import_projects(lines, actor, source).await?
         }
     };
     Ok(report)
 }
 
 // ---- export -------------------------------------------------------------
-
-const PROJECT_COLUMNS: &[Column] = &[
-    Column {
-        key: "external_id",
-        label: "外部编号",
-        aliases: &[],
-        width: 14.0,
-    },
-    Column {
-        key: "title",
-        label: "项目名称",
-        aliases: &[],
-        width: 36.0,
-    },
-    Column {
-        key: "enterprise",
-        label: "企业",
-        aliases: &[],
-        width: 28.0,
-    },
-    Column {
-        key: "institution",
-        label: "高校院所",
-        aliases: &[],
-        width: 28.0,
-    },
-    Column {
-        key: "origin",
-        label: "项目来源",
-        aliases: &[],
-        width: 12.0,
-    },
-    Column {
-        key: "plan_year",
-        label: "计划年度",
-        aliases: &[],
-        width: 10.0,
-    },
-    Column {
-        key: "is_key",
-        label: "重点项目",
-        aliases: &[],
-        width: 10.0,
-    },
-    Column {
-        key: "status",
-        label: "项目状态",
-        aliases: &[],
-        width: 10.0,
-    },
-    Column {
-        key: "contract_type",
-        label: "合同类型",
-        aliases: &[],
-        width: 12.0,
-    },
-    Column {
-        key: "contract_amount",
-        label: "合同金额（万元）",
-        aliases: &[],
-        width: 14.0,
-    },
-    Column {
-        key: "gov_funding",
-        label: "财政资助（万元）",
-        aliases: &[],
-        width: 14.0,
-    },
-    Column {
-        key: "signed_on",
-        label: "签约日期",
-        aliases: &[],
-        width: 12.0,
-    },
-    Column {
-        key: "due_on",
-        label: "计划完成日期",
-        aliases: &[],
-        width: 12.0,
-    },
-    Column {
-        key: "completed_on",
-        label: "完成日期",
-        aliases: &[],
-        width: 12.0,
-    },
-    Column {
-        key: "termination_reason",
-        label: "终止原因",
-        aliases: &[],
-        width: 24.0,
-    },
-    Column {
-        key: "field",
-        label: "所属领域",
-        aliases: &[],
-        width: 14.0,
-    },
-    Column {
-        key: "district",
-        label: "所在区市",
-        aliases: &[],
-        width: 12.0,
-    },
-    Column {
-        key: "contract_reg_no",
-        label: "技术合同登记号",
-        aliases: &[],
-        width: 20.0,
-    },
-    Column {
-        key: "started_on",
-        label: "开始实施日期",
-        aliases: &[],
-        width: 12.0,
-    },
-    Column {
-        key: "termination_code",
-        label: "终止原因代码",
-        aliases: &[],
-        width: 16.0,
-    },
-];
 
 /// One exported value; rendered as a cell for spreadsheets and as JSON for JSON Lines.
 enum Val {

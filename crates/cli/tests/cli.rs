@@ -367,3 +367,196 @@ fn demo_ignores_the_data_dir_environment_variable() {
         "the demo uses ./qiao-demo"
     );
 }
+
+/// Rows read from a projects export, written back as .xlsx under the export's headers.
+fn write_project_rows(path: &Path, rows: &[qiao_tabular::Row]) {
+    use qiao_tabular::{Cell, HeaderStyle, Table};
+    let columns: Vec<qiao_tabular::Column> = qiao_core::record::PROJECT_COLUMNS
+        .iter()
+        .map(|c| qiao_tabular::Column {
+            key: c.key.into(),
+            label: c.label.into(),
+            width: c.width,
+        })
+        .collect();
+    let rows = rows
+        .iter()
+        .map(|r| {
+            columns
+                .iter()
+                .map(|c| match r.values.get(&c.label).and_then(|v| v.as_str()) {
+                    Some(s) => Cell::Text(s.into()),
+                    None => Cell::Empty,
+                })
+                .collect()
+        })
+        .collect();
+    let table = Table { columns, rows };
+    qiao_tabular::write_table(path, &table, HeaderStyle::Labels).unwrap();
+}
+
+/// The audit log's entries about projects.
+async fn project_audit(db: &TestDb) -> Vec<qiao_store::entities::audit_log::Model> {
+    use qiao_store::entities::audit_log;
+    use qiao_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    audit_log::Entity::find()
+        .filter(audit_log::Column::EntityType.eq("project"))
+        .all(db.store.conn())
+        .await
+        .unwrap()
+}
+
+/// The demo's projects, exported, import into a database holding only the
+/// same organizations and export back the same; the same file again changes
+/// nothing; bad rows are all named and nothing is written.
+#[tokio::test]
+async fn projects_export_and_import_back() {
+    let source = TestDb::sqlite().await.unwrap();
+    let out = qiao(&source, &["demo", "--no-serve"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let path = |name: &str| source.dir.join(name).display().to_string();
+    let (orgs, raw, projects) = (path("orgs.xlsx"), path("raw.xlsx"), path("projects.xlsx"));
+    for (kind, file) in [("organizations", &orgs), ("projects", &raw)] {
+        let out = qiao(&source, &["export", kind, file]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    // A project opened from a meeting has no external id, the import's key;
+    // staff give it one on the platform before its row can be imported.
+    let config = qiao_app::Config::new(source.dir.clone(), Some(source.url.clone()));
+    let app = qiao_app::App::without_follower(source.store.clone(), config)
+        .await
+        .unwrap();
+    let staff = qiao_app::Principal {
+        id: 1,
+        email: "staff@example.com".into(),
+        role: qiao_core::vocab::Role::Staff,
+        org_id: None,
+        org_admin: false,
+        method: qiao_app::AuthMethod::Token,
+    };
+    for (p, _, _) in source.store.export_projects().await.unwrap() {
+        if p.external_id.is_none() {
+            let draft = qiao_app::projects::ProjectDraft {
+                external_id: Some(format!("prj-meeting-{}", p.id)),
+                ..Default::default()
+            };
+            app.update_project(&staff, p.id, draft).await.unwrap();
+        }
+    }
+    let out = qiao(&source, &["export", "projects", &projects]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let exported = qiao_tabular::read_rows(Path::new(&projects)).unwrap();
+    let n = exported.len();
+    assert!(n >= 10, "{n} demo projects");
+
+    each_backend("cli::projects_export_and_import_back", |db| {
+        let (orgs, raw, projects, exported) = (
+            orgs.clone(),
+            raw.clone(),
+            projects.clone(),
+            exported.clone(),
+        );
+        async move {
+            let out = qiao(&db, &["import", "organizations", &orgs]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+
+            let out = qiao(&db, &["import", "projects", &raw]);
+            assert_eq!(out.status.code(), Some(2), "{}", db.label);
+            assert!(
+                text(&out.stderr).contains("field external_id: is required"),
+                "{}",
+                text(&out.stderr)
+            );
+            assert!(db.store.export_projects().await.unwrap().is_empty());
+
+            let out = qiao(&db, &["import", "projects", &projects]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert!(
+                text(&out.stdout).contains(&format!("{n} created, 0 updated, 0 unchanged")),
+                "{}",
+                text(&out.stdout)
+            );
+            let again = db.dir.join("again.xlsx");
+            let out = qiao(&db, &["export", "projects", &again.display().to_string()]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert_eq!(
+                qiao_tabular::read_rows(&again).unwrap(),
+                exported,
+                "{}: the re-export differs",
+                db.label
+            );
+            let out = qiao(&db, &["import", "projects", &projects]);
+            assert!(
+                text(&out.stdout).contains(&format!("0 created, 0 updated, {n} unchanged")),
+                "{}",
+                text(&out.stdout)
+            );
+
+            // Two bad rows among good changes: both named, nothing written.
+            let mut rows = exported.clone();
+            rows[0]
+                .values
+                .insert("项目名称".into(), "改过的项目名称".into());
+            rows[1].values.insert("所属领域".into(), "火星开发".into());
+            rows[3].values.insert("项目状态".into(), "已签约".into());
+            rows[3].values.remove("合同类型");
+            let mut new = rows[0].clone();
+            new.values.insert("外部编号".into(), "prj-new".into());
+            rows.push(new);
+            let bad = db.dir.join("bad.xlsx");
+            write_project_rows(&bad, &rows);
+            let out = qiao(&db, &["import", "projects", &bad.display().to_string()]);
+            assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+            let err = text(&out.stderr);
+            assert!(err.contains("line 3, field field: \"火星开发\""), "{err}");
+            assert!(
+                err.contains("line 5, field contract_type: required"),
+                "{err}"
+            );
+            assert!(err.contains("nothing was written"), "{err}");
+            assert_eq!(db.store.export_projects().await.unwrap().len(), n);
+
+            // Organizations are named, never created.
+            let mut rows = exported.clone();
+            rows[2]
+                .values
+                .insert("企业".into(), "不存在的装备公司".into());
+            write_project_rows(&bad, &rows);
+            let out = qiao(&db, &["import", "projects", &bad.display().to_string()]);
+            assert_eq!(out.status.code(), Some(2));
+            let err = text(&out.stderr);
+            assert!(
+                err.contains(
+                    "line 4, field enterprise: no organization named \"不存在的装备公司\""
+                ),
+                "{err}"
+            );
+            let out = qiao(&db, &["export", "projects", &again.display().to_string()]);
+            assert!(out.status.success());
+            assert_eq!(qiao_tabular::read_rows(&again).unwrap(), exported);
+
+            // A changed row updates its project, audited with before and after.
+            let mut rows = exported.clone();
+            rows[0]
+                .values
+                .insert("项目名称".into(), "改过的项目名称".into());
+            write_project_rows(&bad, &rows);
+            let out = qiao(&db, &["import", "projects", &bad.display().to_string()]);
+            assert!(
+                text(&out.stdout).contains(&format!("0 created, 1 updated, {} unchanged", n - 1)),
+                "{}",
+                text(&out.stdout)
+            );
+            let audit = project_audit(&db).await;
+            let created = audit.iter().filter(|a| a.action == "create").count();
+            assert_eq!(created, n, "{}", db.label);
+            let updated: Vec<_> = audit.iter().filter(|a| a.action == "update").collect();
+            assert_eq!(updated.len(), 1);
+            let (before, after) = (updated[0].before.clone(), updated[0].after.clone());
+            assert_eq!(before.unwrap()["title"], exported[0].values["项目名称"]);
+            assert_eq!(after.unwrap()["title"], "改过的项目名称");
+            db
+        }
+    })
+    .await;
+}

@@ -3,10 +3,14 @@
 //! all problems of a record are collected, not just the first.
 
 mod columns;
+mod project;
 mod reader;
 mod to_map;
 
-pub use columns::{CAPABILITY_COLUMNS, Column, NEED_COLUMNS, ORGANIZATION_COLUMNS, canonical_key};
+pub use columns::{
+    CAPABILITY_COLUMNS, Column, NEED_COLUMNS, ORGANIZATION_COLUMNS, PROJECT_COLUMNS, canonical_key,
+};
+pub use project::ProjectRecord;
 pub use reader::FieldError;
 
 use crate::credit_code::CreditCode;

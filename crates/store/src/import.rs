@@ -4,22 +4,25 @@
 //! A file is written in one transaction with multi-row statements: either
 //! every row lands (with its outbox rows) or none does. Organizations named
 //! by needs or capabilities but not yet known are created as pending and
-//! listed in the report, so staff can review them.
+//! listed in the report, so staff can review them. Projects only name
+//! organizations that exist; a row naming another is refused.
 
 use crate::Store;
 use crate::audit::{self, Actor, Entry};
 use crate::convert;
-use crate::entities::{capability, need, organization};
+use crate::entities::{capability, need, organization, project, project_partner};
 use crate::error::StoreError;
 use crate::outbox::{self, EntityType, Op};
+use crate::projects::{self, ProjectRow};
 use chrono::Utc;
-use qiao_core::record::{CapabilityRecord, NeedRecord, OrganizationRecord};
+use qiao_core::Wan;
+use qiao_core::record::{CapabilityRecord, NeedRecord, OrganizationRecord, ProjectRecord};
 use qiao_core::vocab::{OrgKind, ReviewStatus, Vocabulary};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -446,3 +449,195 @@ import_listings!(
     EntityType::Capability,
     "capability"
 );
+
+/// The audit view of a project, with the funding the platform's own view leaves out.
+fn project_audit(p: &ProjectRow, gov_funding_yuan: Option<i64>) -> serde_json::Value {
+    let mut v = projects::audit_view(p);
+    v["gov_funding"] = json!(gov_funding_yuan.map(|y| Wan::from_yuan(y).as_wan()));
+    v
+}
+
+/// Problems with the organizations a project row names: they must exist
+/// (imports never create them for projects) and play their part.
+fn check_project_orgs(
+    rows: &[Line<ProjectRecord>],
+    orgs: &HashMap<String, organization::Model>,
+) -> Vec<RowError> {
+    let mut errors = Vec::new();
+    for row in rows {
+        for (field, name, academic) in [
+            ("enterprise", &row.record.enterprise, false),
+            ("institution", &row.record.institution, true),
+        ] {
+            let message = match orgs.get(name) {
+                None => format!("no organization named \"{name}\"; import or register it first"),
+                Some(o) => match OrgKind::from_code(&o.kind) {
+                    Some(k) if k.is_academic() == academic => continue,
+                    Some(k) if academic => format!(
+                        "\"{name}\" is {} ({}), not a university or institute",
+                        k.code(),
+                        k.label_zh()
+                    ),
+                    Some(_) => {
+                        format!("\"{name}\" is a university or institute, not an enterprise")
+                    }
+                    None => format!("\"{name}\" has an unknown kind {}", o.kind),
+                },
+            };
+            errors.push(RowError {
+                line: row.line,
+                field: field.into(),
+                message,
+            });
+        }
+    }
+    errors
+}
+
+impl Store {
+    /// Projects by `external_id`: created, updated (status set directly, as
+    /// the file has it) or unchanged, each change audited like the
+    /// platform's own project writes; all rows or none.
+    pub async fn import_projects(
+        &self,
+        rows: Vec<Line<ProjectRecord>>,
+        actor: &Actor,
+        source: &str,
+    ) -> Result<ImportReport, ImportError> {
+        check_unique_ids(&rows, |r| Some(r.external_id.as_str()), |_| "")?;
+        let tx = self.begin_write().await?;
+        let names: HashSet<String> = rows
+            .iter()
+            .flat_map(|r| [r.record.enterprise.clone(), r.record.institution.clone()])
+            .collect();
+        let names: Vec<String> = names.into_iter().collect();
+        let mut orgs = HashMap::new();
+        for chunk in names.chunks(BATCH) {
+            for org in organization::Entity::find()
+                .filter(organization::Column::Name.is_in(chunk.iter().cloned()))
+                .filter(organization::Column::DeletedAt.is_null())
+                .all(&tx)
+                .await?
+            {
+                orgs.insert(org.name.clone(), org);
+            }
+        }
+        let errors = check_project_orgs(&rows, &orgs);
+        if !errors.is_empty() {
+            return Err(ImportError::Rows(errors));
+        }
+        let mut report = ImportReport::default();
+        let now = Utc::now();
+        for chunk in rows.chunks(BATCH) {
+            let existing: HashMap<String, project::Model> = project::Entity::find()
+                .filter(
+                    project::Column::ExternalId
+                        .is_in(chunk.iter().map(|r| r.record.external_id.clone())),
+                )
+                .all(&tx)
+                .await?
+                .into_iter()
+                .filter_map(|m| Some((m.external_id.clone()?, m)))
+                .collect();
+            let mut partners: HashMap<i64, Vec<i64>> = HashMap::new();
+            for p in project_partner::Entity::find()
+                .filter(project_partner::Column::ProjectId.is_in(existing.values().map(|m| m.id)))
+                .order_by_asc(project_partner::Column::OrgId)
+                .all(&tx)
+                .await?
+            {
+                partners.entry(p.project_id).or_default().push(p.org_id);
+            }
+            for row in chunk {
+                let r = &row.record;
+                let enterprise = &orgs[&r.enterprise];
+                let institution = &orgs[&r.institution];
+                let old = existing.get(&r.external_id);
+                let before = old
+                    .map(|m| projects::row(m.clone(), partners.remove(&m.id).unwrap_or_default()));
+                let mut fields = r.fields(
+                    enterprise.id,
+                    institution.id,
+                    before.as_ref().map(|b| &b.fields),
+                );
+                // As the platform does: the district is the enterprise's unless given.
+                if fields.district.is_none() {
+                    fields.district = enterprise.region_name.clone().filter(|d| !d.is_empty());
+                }
+                let gov_funding = r.gov_funding.map(Wan::yuan);
+                let mut am = project::ActiveModel {
+                    status: Set(r.status.code().into()),
+                    termination_code: Set(r.termination.map(|t| t.code().to_string())),
+                    termination_reason: Set(r.termination_note.clone()),
+                    started_on: Set(r.started_on),
+                    completed_on: Set(r.completed_on),
+                    gov_funding_yuan: Set(gov_funding),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                projects::set_fields(&fields, &mut am);
+                match (old, before) {
+                    (Some(m), Some(before)) => {
+                        let after = ProjectRow {
+                            status: r.status,
+                            fields,
+                            termination: r.termination,
+                            termination_note: r.termination_note.clone(),
+                            started_on: r.started_on,
+                            completed_on: r.completed_on,
+                            ..before.clone()
+                        };
+                        // `after` is `before` with what the file sets replaced.
+                        if after == before && gov_funding == m.gov_funding_yuan {
+                            report.unchanged += 1;
+                            continue;
+                        }
+                        am.id = Set(m.id);
+                        am.version = Set(m.version + 1);
+                        let updated = am.update(&tx).await?;
+                        let after = projects::row(updated, after.fields.partners);
+                        audit::record(
+                            &tx,
+                            actor,
+                            Entry {
+                                action: if before.status != after.status {
+                                    "status"
+                                } else {
+                                    "update"
+                                },
+                                entity_type: "project",
+                                entity_id: Some(m.id.to_string()),
+                                before: Some(project_audit(&before, m.gov_funding_yuan)),
+                                after: Some(project_audit(&after, gov_funding)),
+                            },
+                        )
+                        .await?;
+                        report.updated += 1;
+                    }
+                    _ => {
+                        am.id = NotSet;
+                        am.milestones = Set(json!([]));
+                        am.version = Set(1);
+                        am.created_at = Set(now);
+                        let created = projects::row(am.insert(&tx).await?, Vec::new());
+                        audit::record(
+                            &tx,
+                            actor,
+                            Entry {
+                                action: "create",
+                                entity_type: "project",
+                                entity_id: Some(created.id.to_string()),
+                                before: None,
+                                after: Some(project_audit(&created, gov_funding)),
+                            },
+                        )
+                        .await?;
+                        report.created += 1;
+                    }
+                }
+            }
+        }
+        finish(tx, actor, "project", source, &report).await?;
+        Ok(report)
+    }
+}

@@ -107,7 +107,7 @@ pub struct ProjectFilter {
     pub offset: u64,
 }
 
-fn row(m: project::Model, partners: Vec<i64>) -> ProjectRow {
+pub(crate) fn row(m: project::Model, partners: Vec<i64>) -> ProjectRow {
     ProjectRow {
         id: m.id,
         status: ProjectStatus::from_code(&m.status).unwrap_or(ProjectStatus::Planned),
@@ -145,7 +145,7 @@ fn row(m: project::Model, partners: Vec<i64>) -> ProjectRow {
     }
 }
 
-fn set_fields(f: &ProjectFields, am: &mut project::ActiveModel) {
+pub(crate) fn set_fields(f: &ProjectFields, am: &mut project::ActiveModel) {
     am.external_id = Set(f.external_id.clone());
     am.title = Set(f.title.clone());
     am.need_id = Set(f.need_id);
@@ -170,7 +170,7 @@ fn set_fields(f: &ProjectFields, am: &mut project::ActiveModel) {
 }
 
 /// What the audit log keeps of a project.
-fn audit_view(p: &ProjectRow) -> Value {
+pub(crate) fn audit_view(p: &ProjectRow) -> Value {
     let f = &p.fields;
     json!({
         "title": f.title, "status": p.status.code(), "origin": f.origin.code(),
@@ -238,7 +238,10 @@ impl Store {
         Ok(out)
     }
 
-    async fn rows(&self, models: Vec<project::Model>) -> Result<Vec<ProjectRow>, StoreError> {
+    pub(crate) async fn rows(
+        &self,
+        models: Vec<project::Model>,
+    ) -> Result<Vec<ProjectRow>, StoreError> {
         let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
         let mut partners = self.partners_of(&ids).await?;
         Ok(models

@@ -1,4 +1,6 @@
-//! `qiao import`: one file of organizations, needs or capabilities; all rows or none.
+//! `qiao import`: one file of organizations, needs, capabilities or projects;
+//! all rows or none. Projects read back what `qiao export projects` writes
+//! and name organizations that exist.
 
 use crate::args::GlobalArgs;
 use qiao_app::Actor;

@@ -98,6 +98,30 @@ pub const CAPABILITY_COLUMNS: &[Column] = &[
     col("status", "状态", &[], 10.0),
 ];
 
+/// The columns of `qiao export projects`, which `qiao import projects` reads back.
+pub const PROJECT_COLUMNS: &[Column] = &[
+    col("external_id", "外部编号", &[], 14.0),
+    col("title", "项目名称", &[], 36.0),
+    col("enterprise", "企业", &[], 28.0),
+    col("institution", "高校院所", &[], 28.0),
+    col("origin", "项目来源", &[], 12.0),
+    col("plan_year", "计划年度", &[], 10.0),
+    col("is_key", "重点项目", &[], 10.0),
+    col("status", "项目状态", &[], 10.0),
+    col("contract_type", "合同类型", &[], 12.0),
+    col("contract_amount", "合同金额（万元）", &[], 14.0),
+    col("gov_funding", "财政资助（万元）", &[], 14.0),
+    col("signed_on", "签约日期", &[], 12.0),
+    col("due_on", "计划完成日期", &[], 12.0),
+    col("completed_on", "完成日期", &[], 12.0),
+    col("termination_reason", "终止原因", &[], 24.0),
+    col("field", "所属领域", &[], 14.0),
+    col("district", "所在区市", &[], 12.0),
+    col("contract_reg_no", "技术合同登记号", &[], 20.0),
+    col("started_on", "开始实施日期", &[], 12.0),
+    col("termination_code", "终止原因代码", &[], 16.0),
+];
+
 /// Maps a header or key (English key, Chinese label or alias) to its key.
 pub fn canonical_key(columns: &[Column], header: &str) -> Option<&'static str> {
     let h = header.trim();

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 const MAX_INDICATOR: usize = 200;
 
 /// Fields that may hold line breaks and tabs; every other text is one line.
-const MULTILINE: &[&str] = &["description", "terms"];
+const MULTILINE: &[&str] = &["description", "terms", "termination_reason"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
@@ -55,6 +55,11 @@ impl<'a> Reader<'a> {
             field: field.to_string(),
             message: message.into(),
         });
+    }
+
+    /// Whether `field` has a problem already (so a later check need not repeat it).
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
     }
 
     pub fn finish<T>(self, record: T) -> Result<T, Vec<FieldError>> {
@@ -240,6 +245,22 @@ impl<'a> Reader<'a> {
                     field,
                     format!("\"{s}\" is not a whole number from {min} to {max}"),
                 );
+                None
+            }
+        }
+    }
+
+    /// 是/否 as spreadsheets hold them, true/false, 1/0.
+    pub fn boolean(&mut self, field: &'static str) -> Option<bool> {
+        if let Some(Value::Bool(b)) = self.values.get(field).copied() {
+            return Some(*b);
+        }
+        let s = self.scalar(field)?;
+        match s.to_ascii_lowercase().as_str() {
+            "是" | "true" | "1" => Some(true),
+            "否" | "false" | "0" => Some(false),
+            _ => {
+                self.error(field, format!("\"{s}\" is not 是 or 否 (true or false)"));
                 None
             }
         }

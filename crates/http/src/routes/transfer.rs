@@ -88,9 +88,10 @@ pub enum ImportKind {
     Organizations,
     Needs,
     Capabilities,
+    Projects,
 }
 
-/// Import a file of organizations, needs or capabilities (staff). All rows or none: a bad file answers 422 with every bad row.
+/// Import a file of organizations, needs, capabilities or projects (staff). All rows or none: a bad file answers 422 with every bad row. Projects take the columns of their export, by `external_id`, and name existing organizations.
 #[utoipa::path(post, path = "/api/v1/import/{kind}", tag = "transfer",
     params(("kind" = inline(ImportKind), Path, description = "What to import."), FormatParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file's bytes"),
