@@ -48,4 +48,10 @@ impl Config {
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }
+
+    /// Where project attachments are kept (files, not rows: a database
+    /// reset or restore leaves them to the operator).
+    pub fn attachments_dir(&self) -> PathBuf {
+        self.data_dir.join("attachments")
+    }
 }

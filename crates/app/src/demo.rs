@@ -95,6 +95,11 @@ pub async fn prepare(config: &Config, reset: bool) -> anyhow::Result<(Store, Pre
             );
         }
         store.reset().await?;
+        // The demo's uploads go with its database.
+        match std::fs::remove_dir_all(config.attachments_dir()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
     }
     if store.is_empty().await? {
         let dir = seeds::seeds_dir();

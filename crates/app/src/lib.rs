@@ -5,6 +5,7 @@
 //! Nothing here knows about HTTP, command-line parsing or OpenAPI.
 
 pub mod accounts;
+pub mod attachments;
 pub mod config;
 pub mod credentials;
 pub mod demo;

@@ -78,6 +78,7 @@ pub struct ProjectDetail {
     pub view: ProjectView,
     pub milestones: Vec<MilestoneRow>,
     pub notes: Vec<NoteRow>,
+    pub attachments: Vec<qiao_store::attachments::AttachmentRow>,
 }
 
 fn text(field: &str, v: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -322,6 +323,7 @@ impl App {
         let p = self.store().visible_project(viewer.scope(), id).await?;
         let milestones = self.store().milestones(id).await?;
         let notes = self.store().project_notes(id).await?;
+        let attachments = self.store().attachments(id).await?;
         let view = self
             .project_views(vec![p])
             .await?
@@ -331,6 +333,7 @@ impl App {
             view,
             milestones,
             notes,
+            attachments,
         })
     }
 

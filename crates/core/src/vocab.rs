@@ -382,6 +382,14 @@ vocabulary!(
 });
 
 vocabulary!(
+    /// Kinds of file attached to a cooperation project.
+    AttachmentKind, "project attachment kind", {
+    Contract => ("contract", "合同", "Contract"),
+    Acceptance => ("acceptance", "验收报告", "Acceptance report"),
+    Other => ("other", "其他", "Other"),
+});
+
+vocabulary!(
     /// User roles.
     Role, "role", {
     Enterprise => ("enterprise", "企业用户", "Enterprise user"),
@@ -442,6 +450,7 @@ mod tests {
         check::<CooperationMode>();
         check::<CapabilityKind>();
         check::<ProjectStatus>();
+        check::<AttachmentKind>();
         check::<Role>();
         assert_eq!(Field::MarineEquipment.code(), "marine_equipment");
         assert_eq!(Field::MarineEquipment.label_zh(), "船舶与海工装备");

@@ -5,6 +5,7 @@
 //! transaction, which is what the search index follows. The database is the
 //! source of truth.
 
+pub mod attachments;
 pub mod audit;
 mod convert;
 mod db;

@@ -1,13 +1,14 @@
 //! Cooperation projects in the visibility table: by id, in the list and its
-//! total, their milestones, the projects export, the home page's counter,
-//! and the public transparency list. Expectations come from
+//! total, their milestones, their attachments (list and download), the
+//! projects export, the home page's counter, and the public transparency
+//! list. Expectations come from
 //! `qiao_core::access::project_visible_to` and `on_transparency_list`.
 
 use crate::cells::{Cells, excerpt, parse};
 use crate::world::World;
 use qiao_core::Scope;
 use qiao_core::access::{PUBLIC_ORG_REVIEW, on_transparency_list, project_visible_to};
-use qiao_tests::{call, get};
+use qiao_tests::{call, get, send};
 use serde_json::{Value, json};
 
 /// A project of the table: its name, partners and what the list rule reads.
@@ -18,7 +19,12 @@ struct Project {
     key: bool,
     need_staff_only: bool,
     published: bool,
+    /// A file staff attached.
+    attachment: i64,
 }
+
+/// The bytes of the file attached to every project.
+const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
 
 /// Staff record one project of every case the rules tell apart.
 async fn projects(w: &World) -> Vec<Project> {
@@ -78,13 +84,23 @@ async fn projects(w: &World) -> Vec<Project> {
         )
         .await;
         assert_eq!(r.status, 201, "{name}: {}", r.body);
+        let id = r.json()["project"]["id"].as_i64().unwrap();
+        let auth = format!("Bearer {}", w.staff());
+        let headers = [
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/pdf"),
+        ];
+        let path = format!("/api/v1/projects/{id}/attachments?kind=contract");
+        let a = send(w.addr, "POST", &path, &headers, Some(PDF)).await;
+        assert_eq!(a.status, 201, "{name}: {}", a.body);
         out.push(Project {
             name,
-            id: r.json()["project"]["id"].as_i64().unwrap(),
+            id,
             partners: vec![enterprise, institution],
             key,
             need_staff_only,
             published,
+            attachment: a.json()["id"].as_i64().unwrap(),
         });
     }
     out
@@ -194,6 +210,21 @@ pub async fn projects_everywhere(w: &World, cells: &mut Cells) {
             let path = format!("/api/v1/projects/{}/milestones", p.id);
             let r = call(w.addr, "GET", &path, v.token(), None).await;
             cells.check((r.status == 200) == sees, || {
+                format!("GET {path} | {} | {} | got {}", p.name, v.name, r.status)
+            });
+            // Attachments: the project's rule, and 404 (not 403) for the rest.
+            let want = if sees { 200 } else { 404 };
+            let path = format!("/api/v1/projects/{}/attachments", p.id);
+            let r = call(w.addr, "GET", &path, v.token(), None).await;
+            let listed_file = parse(&r.body)
+                .as_array()
+                .is_some_and(|a| a.iter().any(|f| f["id"] == json!(p.attachment)));
+            cells.check(r.status == want && listed_file == sees, || {
+                format!("GET {path} | {} | {} | got {}", p.name, v.name, r.status)
+            });
+            let path = format!("/api/v1/attachments/{}", p.attachment);
+            let r = call(w.addr, "GET", &path, v.token(), None).await;
+            cells.check(r.status == want && (r.bytes == PDF) == sees, || {
                 format!("GET {path} | {} | {} | got {}", p.name, v.name, r.status)
             });
             cells.check(listed.contains(&p.id) == sees, || {

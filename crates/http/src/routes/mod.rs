@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1` and the operational endpoints.
 
 pub mod account;
+pub mod attachments;
 pub mod events;
 pub mod inputs;
 pub mod listings;

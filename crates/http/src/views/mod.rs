@@ -6,6 +6,7 @@
 //! refused: a field added there fails the tests until it is added here.
 
 mod accounts;
+mod attachments;
 mod events;
 mod listings;
 mod projects;
@@ -14,6 +15,7 @@ mod suggestions;
 mod transfer;
 
 pub use accounts::{SessionDoc, TokenDoc, UserDoc};
+pub use attachments::AttachmentDoc;
 pub use events::{EventDoc, EventPage, WindowDoc};
 pub use listings::{CapabilityDoc, NeedDoc, OrganizationDoc};
 pub use projects::{

@@ -178,6 +178,8 @@ pub struct ProjectDetailDoc {
     pub project: ProjectDoc,
     pub milestones: Vec<MilestoneDoc>,
     pub notes: Vec<NoteDoc>,
+    /// Files attached (contract, acceptance report, …), without their bytes.
+    pub attachments: Vec<super::attachments::AttachmentDoc>,
 }
 
 impl From<ProjectDetail> for ProjectDetailDoc {
@@ -186,6 +188,7 @@ impl From<ProjectDetail> for ProjectDetailDoc {
             project: d.view.into(),
             milestones: d.milestones.into_iter().map(Into::into).collect(),
             notes: d.notes.into_iter().map(Into::into).collect(),
+            attachments: d.attachments.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod plan_actual;
 pub mod plan_key_need;
 pub mod plan_target;
 pub mod project;
+pub mod project_attachment;
 pub mod project_milestone;
 pub mod project_note;
 pub mod project_partner;

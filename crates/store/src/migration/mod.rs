@@ -13,6 +13,7 @@ mod m20261204_000001_embedding_language;
 mod m20261205_000001_projects;
 mod m20261206_000001_settings;
 mod m20261207_000001_plan_actuals;
+mod m20261208_000001_project_attachments;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_projects::Migration),
             Box::new(m20261206_000001_settings::Migration),
             Box::new(m20261207_000001_plan_actuals::Migration),
+            Box::new(m20261208_000001_project_attachments::Migration),
         ]
     }
 }
