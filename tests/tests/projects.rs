@@ -314,11 +314,17 @@ async fn partners_see_and_report_on_their_own_projects_only() {
                 }
             }
 
-            // The home page's counter counts only projects the viewer may see.
+            // The public's counter counts the transparency list, not the records.
+            let listed = qiao_tests::get(w.addr, "/api/v1/public/key-projects?year=2026")
+                .await
+                .json()["items"]
+                .as_array()
+                .map_or(0, Vec::len);
             let home = qiao_tests::get(w.addr, "/").await;
             assert!(
-                home.body.contains("data-count=\"projects\">0<"),
-                "{}",
+                home.body
+                    .contains(&format!("data-count=\"projects\">{listed}<")),
+                "{listed}: {}",
                 home.body
             );
 
@@ -538,6 +544,109 @@ async fn milestones_due_and_not_done_are_overdue_until_a_partner_reports_them() 
                 .call("GET", "/api/v1/projects?sort=random", Some(&w.staff), None)
                 .await;
             assert!(r.status == 400 || r.status == 422, "{}", r.body);
+            db
+        },
+    )
+    .await;
+}
+
+/// Staff upload a file of projects: created by `external_id`, the district
+/// the enterprise's, the status as the file has it; the same file again
+/// changes nothing; a bad row writes nothing; a member may not import.
+#[tokio::test]
+async fn staff_import_projects_and_members_may_not() {
+    each_backend(
+        "projects::staff_import_projects_and_members_may_not",
+        |db| async move {
+            let w = world(&db).await;
+            let addr = w.addr;
+            let upload = |token: String, rows: Vec<Value>| async move {
+                let file: String = rows.iter().map(|r| r.to_string() + "\n").collect();
+                let auth = format!("Bearer {token}");
+                let headers = [
+                    ("Authorization", auth.as_str()),
+                    ("Content-Type", "application/octet-stream"),
+                ];
+                qiao_tests::send(
+                    addr,
+                    "POST",
+                    "/api/v1/import/projects?format=jsonl",
+                    &headers,
+                    Some(file.as_bytes()),
+                )
+                .await
+            };
+            let rows = vec![
+                json!({"external_id": "IMP-1", "title": "深水网箱抗风浪结构优化",
+                    "enterprise": "甲海工装备有限公司", "institution": "乙理工大学",
+                    "plan_year": 2025, "is_key": "是", "status": "已签约",
+                    "contract_type": "技术开发", "contract_amount": 80,
+                    "gov_funding": 20, "signed_on": "2025-04-01"}),
+                json!({"external_id": "IMP-2", "title": "船用复合材料舱盖轻量化",
+                    "enterprise": "甲海工装备有限公司", "institution": "乙理工大学",
+                    "plan_year": 2025, "status": "terminated",
+                    "termination_code": "funding", "termination_reason": "配套资金未落实"}),
+            ];
+            let r = upload(w.ent_member.clone(), rows.clone()).await;
+            assert_eq!(r.status, 403, "{}: {}", w.label, r.body);
+            let r = upload(w.staff.clone(), rows.clone()).await;
+            assert_eq!(r.status, 200, "{}: {}", w.label, r.body);
+            assert_eq!(r.json()["created"], 2, "{}", r.body);
+
+            let list = w
+                .call("GET", "/api/v1/projects?year=2025", Some(&w.staff), None)
+                .await;
+            let items = list.json()["items"].as_array().unwrap().clone();
+            assert_eq!(items.len(), 2, "{}", list.body);
+            let signed = items.iter().find(|p| p["external_id"] == "IMP-1").unwrap();
+            assert_eq!(signed["status"], "signed");
+            assert_eq!(signed["key_project"], true);
+            assert_eq!(signed["contract_amount"], 80.0);
+            assert_eq!(signed["district"], "西海岸新区", "the enterprise's");
+            assert_eq!(signed["enterprise_org_id"], w.enterprise);
+            let ended = items.iter().find(|p| p["external_id"] == "IMP-2").unwrap();
+            assert_eq!(ended["status"], "terminated");
+            assert_eq!(ended["termination_reason"], "funding");
+            assert_eq!(ended["termination_note"], "配套资金未落实");
+            // Partners see the imported projects as their own.
+            assert_eq!(w.listed("", Some(&w.uni_member)).await.len(), 2);
+            assert!(w.listed("", Some(&w.other_member)).await.is_empty());
+
+            let r = upload(w.staff.clone(), rows.clone()).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            assert_eq!(r.json()["unchanged"], 2, "{}", r.body);
+
+            let mut bad = rows.clone();
+            bad[0]["title"] = json!("改过的标题");
+            bad[1]["institution"] = json!("丙新材料有限公司");
+            bad.push(
+                json!({"external_id": "IMP-3", "title": "t", "plan_year": 2025,
+                "enterprise": "无此企业", "institution": "乙理工大学"}),
+            );
+            let r = upload(w.staff.clone(), bad).await;
+            assert_eq!(r.status, 422, "{}", r.body);
+            let errors = r.json()["errors"].clone();
+            assert_eq!(errors[0]["field"], "institution", "{errors}");
+            assert!(
+                errors[0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("line 2:"),
+                "{errors}"
+            );
+            assert_eq!(errors[1]["field"], "enterprise", "{errors}");
+            assert!(errors[1]["message"].as_str().unwrap().contains("无此企业"));
+            let list = w
+                .call("GET", "/api/v1/projects?year=2025", Some(&w.staff), None)
+                .await;
+            let titles: Vec<String> = list.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["title"].as_str().unwrap().to_string())
+                .collect();
+            assert!(!titles.contains(&"改过的标题".to_string()), "{titles:?}");
+            assert_eq!(titles.len(), 2);
             db
         },
     )

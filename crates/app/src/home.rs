@@ -29,7 +29,11 @@ pub struct Home {
 
 impl App {
     pub async fn home(&self, scope: Scope, plan_year: i32, needs: u64) -> Result<Home> {
-        let overview = self.store().overview(scope).await?;
+        let mut overview = self.store().overview(scope).await?;
+        if scope == Scope::Public {
+            // The public sees projects only on the transparency list.
+            overview.projects = self.transparency_list(plan_year).await?.items.len() as u64;
+        }
         let needs = self
             .store()
             .recent_needs(scope, needs)

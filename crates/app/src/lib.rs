@@ -5,9 +5,11 @@
 //! Nothing here knows about HTTP, command-line parsing or OpenAPI.
 
 pub mod accounts;
+pub mod annual_report;
 pub mod attachments;
 pub mod config;
 pub mod credentials;
+pub mod dashboard;
 pub mod demo;
 pub mod embeddings;
 mod error;

@@ -35,14 +35,14 @@ async fn the_demo_has_projects_in_every_state_and_overdue_milestones() {
             let loaded = qiao_app::seeds::load(&db.store, &qiao_app::seeds::seeds_dir())
                 .await
                 .unwrap();
-            assert_eq!(loaded.projects, 13, "{}", db.label);
+            assert_eq!(loaded.projects, 19, "{}", db.label);
             let config = Config::new(db.dir.clone(), Some(db.url.clone()));
             let app = App::without_follower(db.store.clone(), config)
                 .await
                 .unwrap();
             let staff = viewer(Role::Staff, None);
             let page = app.projects(&staff, &all(100)).await.unwrap();
-            assert_eq!(page.total, 13);
+            assert_eq!(page.total, 19);
             let statuses: BTreeSet<&str> =
                 page.items.iter().map(|p| p.project.status.code()).collect();
             let every: BTreeSet<&str> = ProjectStatus::ALL.iter().map(|s| s.code()).collect();

@@ -1,7 +1,8 @@
 //! The command line's shape: global options and one subcommand each.
 
 use crate::commands::{
-    backup, bench, demo, embed, event, export, import, match_plan, model, serve, token, user,
+    backup, bench, demo, embed, event, export, import, match_plan, model, report, serve, token,
+    user,
 };
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Parser, Subcommand};
@@ -54,7 +55,7 @@ pub enum Command {
     Demo(demo::Args),
     /// Apply pending database migrations.
     Migrate,
-    /// Import organizations, needs or capabilities from .jsonl, .csv or .xlsx; all rows or none.
+    /// Import organizations, needs, capabilities or projects from .jsonl, .csv or .xlsx; all rows or none.
     Import(import::Args),
     /// Export organizations, needs, capabilities or projects to .jsonl, .csv or .xlsx.
     Export(export::Args),
@@ -70,6 +71,8 @@ pub enum Command {
     Token(token::Command),
     /// Propose matches for the year's planned cooperation projects: every open need gets up to k capabilities, maximising the total score within each team's capacity; the proposals are stored as suggestions for staff review and written to a file.
     Match(match_plan::Args),
+    /// Write the annual report of a plan year (.xlsx): targets against actual figures, projects, events held, organizations, the funnel.
+    Report(report::Args),
     /// The embedding model (meaning as well as words): install it, see what it covers.
     #[command(subcommand)]
     Model(model::Command),

@@ -24,7 +24,7 @@ use utoipa_axum::routes;
         (name = "search", description = "Chinese full-text search"),
         (name = "suggestions", description = "Explained match suggestions, staff decisions and the plan-wide assignment"),
         (name = "events", description = "Matchmaking events (对接活动): registration, 1:1 meetings, agendas, outcomes"),
-        (name = "projects", description = "Cooperation projects (产学研合作项目) from match to completion: life cycle, milestones, notes, attachments"),
+        (name = "projects", description = "Cooperation projects (产学研合作项目) from match to completion: life cycle, milestones, notes, attachments; the year's plan, its dashboard and annual report"),
         (name = "system", description = "Health and metrics"),
         (name = "pages", description = "HTML pages"),
     ),
@@ -102,5 +102,6 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::attachments::router())
         .merge(routes::transparency::router())
         .merge(routes::plans::router())
+        .merge(routes::dashboard::router())
         .split_for_parts()
 }

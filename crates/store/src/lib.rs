@@ -19,6 +19,7 @@ pub mod listings;
 pub mod membership;
 pub mod migration;
 pub mod outbox;
+pub mod plan_facts;
 pub mod plans;
 pub mod projects;
 pub mod queries;

@@ -288,11 +288,25 @@ pub async fn projects_everywhere(w: &World, cells: &mut Cells) {
     }
 
     // The home page's counter (pages read the session cookie, so the
-    // anonymous view is the one to check here).
-    let visible = every
+    // anonymous view is the one to check here): the public sees projects
+    // only on the transparency list, so it counts those.
+    let visible = all
         .iter()
-        .filter(|(_, partners)| project_visible_to(Scope::Public, partners))
+        .filter(|p| {
+            on_transparency_list(
+                p.key,
+                p.need_staff_only,
+                p.partners.iter().all(approved),
+                p.published,
+            )
+        })
         .count();
+    assert!(
+        every
+            .iter()
+            .all(|(_, partners)| !project_visible_to(Scope::Public, partners)),
+        "the public sees no project record"
+    );
     let page = get(w.addr, "/").await.body;
     cells.check(
         page.contains(&format!("data-count=\"projects\">{visible}<")),

@@ -10,6 +10,7 @@ pub mod import;
 pub mod match_plan;
 pub mod model;
 pub mod reindex;
+pub mod report;
 pub mod serve;
 pub mod token;
 pub mod user;
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => user::run(&global, command).await,
         Command::Token(command) => token::run(&global, command).await,
         Command::Match(args) => match_plan::run(&global, args).await,
+        Command::Report(args) => report::run(&global, args).await,
         Command::Model(command) => model::run(&global, command).await,
         Command::Embed(args) => embed::run(&global, args).await,
         Command::Event(command) => event::run(&global, command).await,

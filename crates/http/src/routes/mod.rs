@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod attachments;
+pub mod dashboard;
 pub mod events;
 pub mod inputs;
 pub mod listings;
