@@ -4,6 +4,7 @@
 //! account, which the operator creates on the command line.
 
 mod accounts;
+pub mod browser;
 mod client;
 mod fixtures;
 mod server;

@@ -36,7 +36,7 @@ async fn health_readiness_and_home_page() {
         assert!(home.header("content-type").unwrap().starts_with("text/html"));
         assert!(home.body.contains("深水系泊链疲劳监测"), "{}", db.label);
         assert!(home.body.contains("data-count=\"needs\">1<"), "the staff-only need is not counted");
-        assert!(home.body.contains("50–120万元"), "budget range in 万元");
+        assert!(home.body.contains("50–120 万元"), "budget range in 万元");
         assert!(!home.body.contains("新型密封结构保密需求"), "staff-only needs stay off the public page");
         assert_eq!(get(addr, "/no-such-page").await.status, 404);
         db

@@ -26,7 +26,6 @@ use utoipa_axum::routes;
         (name = "events", description = "Matchmaking events (对接活动): registration, 1:1 meetings, agendas, outcomes"),
         (name = "projects", description = "Cooperation projects (产学研合作项目) from match to completion: life cycle, milestones, notes, attachments; the year's plan, its dashboard and annual report"),
         (name = "system", description = "Health and metrics"),
-        (name = "pages", description = "HTML pages"),
     ),
     components(schemas(error::ProblemDoc, error::FieldErrorDoc))
 )]
@@ -40,8 +39,6 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))
-        .routes(routes!(system::home))
-        .routes(routes!(system::stylesheet))
         .routes(routes!(account::register))
         .routes(routes!(account::login))
         .routes(routes!(account::logout))

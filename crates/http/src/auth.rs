@@ -64,7 +64,13 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-async fn resolve(parts: &Parts, state: &AppState) -> Result<Viewer, AppError> {
+/// Who sent the request — an API token's or a live session's user, or
+/// nobody — without the CSRF check of writes: pages check their forms' own
+/// token (see `web::form`). A token that is not live is refused.
+pub(crate) async fn principal(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<Principal>, AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let token = value
             .to_str()
@@ -73,18 +79,20 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Viewer, AppError> {
             .map(str::trim)
             .ok_or(AppError::Unauthenticated)?;
         let principal = state.app.principal_by_token(token).await?;
-        return principal
-            .map(|p| Viewer(qiao_app::Viewer(Some(p))))
-            .ok_or(AppError::Unauthenticated);
+        return principal.map(Some).ok_or(AppError::Unauthenticated);
     }
     let jar = CookieJar::from_headers(&parts.headers);
     let Some(secret) = jar.get(SESSION_COOKIE).map(Cookie::value) else {
-        return Ok(Viewer(qiao_app::Viewer(None)));
+        return Ok(None);
     };
-    let principal = state
+    Ok(state
         .app
         .principal_by_session(secret, state.sessions.idle)
-        .await?;
+        .await?)
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> Result<Viewer, AppError> {
+    let principal = principal(parts, state).await?;
     if let Some(Principal {
         method: AuthMethod::Session { csrf, .. },
         ..

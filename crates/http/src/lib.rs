@@ -1,6 +1,6 @@
 //! Qiao's HTTP surface: the axum router with its state, problem documents,
 //! sessions and CSRF, login throttling, hardening layers, metrics, thin routes
-//! (extract → application → view) and the server-rendered pages. Everything a
+//! (extract → application → view) and the server-rendered pages (`web`). Everything a
 //! route does beyond that lives in `qiao_app`.
 
 mod api;
@@ -11,11 +11,11 @@ mod extract;
 pub mod hardening;
 mod login_limit;
 mod metrics;
-mod pages;
 mod routes;
 mod schema;
 mod server;
 mod views;
+pub mod web;
 
 pub use api::api;
 pub use server::{AppState, listen, router, serve, serve_on};

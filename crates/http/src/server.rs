@@ -40,15 +40,21 @@ impl AppState {
     }
 }
 
-/// The whole application: the documented routes, the OpenAPI description and
-/// its docs page, problem documents for unknown routes, and the hardening layers.
+/// The whole application: the documented routes, the pages, the OpenAPI
+/// description and its docs page, problem documents (or the 404 page, for
+/// browsers) for unknown routes, and the hardening layers.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = crate::api();
     let hardening = HardeningConfig::from_env();
     let metrics = state.metrics.clone();
+    crate::web::init();
     let app = api
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
-        .fallback(|| async { AppError::NoRoute })
+        .merge(crate::web::router())
+        .merge(
+            Router::from(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
+                .layer(middleware::from_fn(crate::hardening::docs_policy)),
+        )
+        .fallback(crate::web::fallback)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn(crate::error::localize))
         .layer(middleware::from_fn_with_state(

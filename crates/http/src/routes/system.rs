@@ -1,4 +1,4 @@
-//! Operational endpoints and the HTML pages, listed in the OpenAPI description like every other route.
+//! Operational endpoints, listed in the OpenAPI description like every other route.
 
 use crate::error::AppError;
 use crate::server::AppState;
@@ -107,17 +107,4 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
         state.metrics.render(),
     )
         .into_response())
-}
-
-/// The home page: platform figures, the year's plan and the newest public needs.
-#[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, description = "HTML page", body = String, content_type = "text/html"),
-    (status = 401, body = crate::error::ProblemDoc, content_type = "application/problem+json", description = "an invalid API token")))]
-pub async fn home(state: State<AppState>, viewer: crate::auth::Viewer) -> Response {
-    crate::pages::home(state, viewer).await
-}
-
-/// The site's stylesheet.
-#[utoipa::path(get, path = "/static/app.css", tag = "pages", responses((status = 200, description = "CSS", body = String, content_type = "text/css")))]
-pub async fn stylesheet() -> impl IntoResponse {
-    crate::pages::stylesheet().await
 }

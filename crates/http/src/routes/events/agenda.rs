@@ -1,7 +1,8 @@
 //! Agendas (one organization's meetings at an event) as a calendar file, a
 //! workbook or a printable page with the check-in QR code; the check-in code
 //! alone; and the staff's table plan. The pages are rendered here from
-//! `web/templates`, like the home page, with no inline script or style.
+//! `web/templates` (in the printable `sheet.html` layout), with no inline
+//! script or style.
 
 use crate::auth::Viewer;
 use crate::error::{AppError, ProblemDoc};
@@ -10,13 +11,12 @@ use crate::server::AppState;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use minijinja::{Environment, Value, context};
+use minijinja::{Value, context};
 use qiao_app::events::agenda::{
     AGENDA_COLUMNS, Agenda, AgendaFormat, FREE, ICS_MIME, SVG_MIME, TablePlan, XLSX_MIME,
     event_period,
 };
 use serde::Deserialize;
-use std::sync::LazyLock;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -28,31 +28,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(table_plan))
 }
 
-static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    for (name, source) in [
-        (
-            "base.html",
-            include_str!("../../../../../web/templates/base.html"),
-        ),
-        (
-            "agenda.html",
-            include_str!("../../../../../web/templates/agenda.html"),
-        ),
-        (
-            "table_plan.html",
-            include_str!("../../../../../web/templates/table_plan.html"),
-        ),
-    ] {
-        env.add_template(name, source).expect("a valid template");
-    }
-    env
-});
-
 fn render(name: &str, ctx: Value) -> Result<String, AppError> {
-    TEMPLATES
-        .get_template(name)
-        .and_then(|t| t.render(ctx))
+    crate::web::templates::render(name, ctx)
         .map_err(|e| AppError::Internal(format!("template {name}: {e}")))
 }
 
@@ -410,7 +387,7 @@ mod tests {
         assert!(html.contains("第2桌") && html.contains("乙大学"));
         assert!(html.contains("09:00–09:20"));
         assert!(html.contains("/api/v1/events/7/agenda?org_id=42&amp;format=ics"));
-        assert!(html.contains("/static/app.css"));
+        assert!(html.contains("/assets/app."));
 
         let pending = agenda_page(&agenda(RegistrationStatus::Pending)).unwrap();
         assert_policy_clean(&pending);

@@ -1,0 +1,5 @@
+//! The page handlers, one module per screen.
+
+pub mod account;
+pub mod me;
+pub mod portal;
