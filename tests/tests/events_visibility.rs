@@ -122,6 +122,39 @@ async fn every_event_read_path_follows_the_rule() {
             // The registrant sees its own registration with its phone unmasked.
             let own = call(addr, "GET", &url("/registrations"), Some(&a), None).await.json();
             assert_eq!(own["items"][0]["attendees"][0]["phone"], "13812341234", "{own}");
+
+            // The pages follow the same rule: `/events` and `/events/{id}` for every viewer.
+            let viewers = [
+                ("anonymous", None, false),
+                ("registrant", Some(a.as_str()), false),
+                ("stranger", Some(b.as_str()), false),
+                ("staff", Some(staff.as_str()), true),
+            ];
+            let mut failed = Vec::new();
+            for (who, token, staff_sees) in viewers {
+                let calendar = call(addr, "GET", "/events", token, None).await;
+                let cells = [
+                    ("/events lists the published event", calendar.status == 200 && calendar.body.contains("已发布的农机对接会")),
+                    ("/events lists the unpublished event", calendar.body.contains("筹备中的农机对接会") == staff_sees),
+                ];
+                for (cell, ok) in cells {
+                    if !ok {
+                        failed.push(format!("{who}: {cell} (expected for staff only: {staff_sees}), got {}", calendar.status));
+                    }
+                }
+                for (id, name, sees) in [(shown, "已发布的农机对接会", true), (hidden, "筹备中的农机对接会", staff_sees)] {
+                    let r = call(addr, "GET", &format!("/events/{id}"), token, None).await;
+                    let ok = if sees {
+                        r.status == 200 && r.body.contains(name)
+                    } else {
+                        r.status == 404 && !r.body.contains(name)
+                    };
+                    if !ok {
+                        failed.push(format!("{who}: GET /events/{id} expected {} got {}", if sees { 200 } else { 404 }, r.status));
+                    }
+                }
+            }
+            assert!(failed.is_empty(), "{}: page cells failing:\n{}", db.label, failed.join("\n"));
             db
         },
     )

@@ -101,3 +101,16 @@ async fn projects_and_the_transparency_list() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn on_the_portal_pages() {
+    each_backend("visibility::on_the_portal_pages", |db| async move {
+        let w = setup::build(&db).await;
+        let mut cells = Cells::new(w.label);
+        pages::search_page(&w, &mut cells).await;
+        pages::detail_pages(&w, &mut cells).await;
+        cells.finish();
+        db
+    })
+    .await;
+}

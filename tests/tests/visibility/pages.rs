@@ -212,3 +212,156 @@ pub async fn home(w: &World, cells: &mut Cells) {
         }
     }
 }
+
+// The portal's pages: search results, listing details and the transparency
+// list, read by every viewer through the web pages (an API token signs a
+// page request in as it does an API call).
+
+/// The ids a results page links to, of one kind.
+fn linked_ids(html: &str, kind: ListingKind) -> BTreeSet<i64> {
+    let marker = format!("<a href=\"/{}/", plural(kind));
+    html.match_indices(&marker)
+        .filter_map(|(at, m)| {
+            let rest = &html[at + m.len()..];
+            rest[..rest.find('"')?].parse().ok()
+        })
+        .collect()
+}
+
+/// The count a results page states.
+fn stated_total(html: &str) -> Option<u64> {
+    let marker = "data-total=\"";
+    let start = html.find(marker)? + marker.len();
+    html[start..start + html[start..].find('"')?].parse().ok()
+}
+
+/// Whether a page shows the listing's title or its description's opening.
+fn shows_text_of(html: &str, l: &Listing) -> bool {
+    [
+        format!("{}{}", l.word, crate::world::COMMON),
+        format!("{}项目", l.word),
+        format!("{}团队", l.word),
+    ]
+    .iter()
+    .any(|t| html.contains(t.as_str()))
+}
+
+/// `/search`: a listing's own word finds it exactly when the viewer sees
+/// it, and the common word (with each type tab) lists what the viewer sees.
+pub async fn search_page(w: &World, cells: &mut Cells) {
+    for v in &w.viewers {
+        for l in &w.listings {
+            let path = format!("/search?q={}", qiao_bench::percent_encode(l.word));
+            let r = call(w.addr, "GET", &path, v.token(), None).await;
+            let sees = w.sees(v, l);
+            let linked = linked_ids(&r.body, l.kind).contains(&l.id);
+            let ok = r.status == 200
+                && stated_total(&r.body) == Some(u64::from(sees))
+                && if sees {
+                    linked && r.body.contains("<mark>")
+                } else {
+                    // The page repeats the query, so the listing's own
+                    // texts (title, description) are what must not show.
+                    !linked && !shows_text_of(&r.body, l)
+                };
+            cells.check(ok, || {
+                format!(
+                    "GET {path} (page) | {} | {} ({}) | expected found: {sees} | got {} total {:?} linked {linked}",
+                    l.name,
+                    v.name,
+                    w.role(v, l),
+                    r.status,
+                    stated_total(&r.body)
+                )
+            });
+        }
+        for kind in [None, Some(Need), Some(Capability)] {
+            let tab = kind.map_or(String::new(), |k| match k {
+                Need => "&type=need".to_string(),
+                Capability => "&type=capability".to_string(),
+            });
+            let path = format!(
+                "/search?q={}&limit=100{tab}",
+                qiao_bench::percent_encode(crate::world::COMMON)
+            );
+            let r = call(w.addr, "GET", &path, v.token(), None).await;
+            let expected: Vec<&Listing> = w
+                .listings
+                .iter()
+                .filter(|l| kind.is_none_or(|k| l.kind == k) && w.sees(v, l))
+                .collect();
+            cells.check(
+                r.status == 200 && stated_total(&r.body) == Some(expected.len() as u64),
+                || {
+                    format!(
+                        "GET {path} (page) total | {} | expected {} | got {} {:?}",
+                        v.name,
+                        expected.len(),
+                        r.status,
+                        stated_total(&r.body)
+                    )
+                },
+            );
+            for l in &w.listings {
+                let want = kind.is_none_or(|k| l.kind == k) && w.sees(v, l);
+                let linked = linked_ids(&r.body, l.kind).contains(&l.id);
+                let ok = linked == want && (w.sees(v, l) || !r.body.contains(l.word));
+                cells.check(ok, || {
+                    format!(
+                        "GET {path} (page) | {} | {} ({}) | expected listed: {want} | got linked: {linked}",
+                        l.name,
+                        v.name,
+                        w.role(v, l)
+                    )
+                });
+            }
+        }
+    }
+}
+
+/// `/needs/{id}` and `/capabilities/{id}`: the page exactly when the API
+/// answers 200, the 404 page (without the listing's word) otherwise.
+pub async fn detail_pages(w: &World, cells: &mut Cells) {
+    for l in &w.listings {
+        let path = format!("/{}/{}", l.plural(), l.id);
+        for v in &w.viewers {
+            let r = call(w.addr, "GET", &path, v.token(), None).await;
+            let sees = w.sees(v, l);
+            let ok = if sees {
+                r.status == 200 && r.body.contains(&l.title)
+            } else {
+                r.status == 404 && !r.body.contains(l.word)
+            };
+            cells.check(ok, || {
+                format!(
+                    "GET {path} (page) | {} | {} ({}) | expected {} | got {}",
+                    l.name,
+                    v.name,
+                    w.role(v, l),
+                    if sees { 200 } else { 404 },
+                    r.status
+                )
+            });
+        }
+    }
+}
+
+/// `/projects/key?year=2026`: the same list for every viewer, each project
+/// on it exactly when the rule lists it (`projects` names them and says so).
+pub async fn key_projects_page(w: &World, cells: &mut Cells, projects: &[(&str, bool)]) {
+    for v in &w.viewers {
+        let r = call(w.addr, "GET", "/projects/key?year=2026", v.token(), None).await;
+        cells.check(r.status == 200, || {
+            format!("GET /projects/key | {} | got {}", v.name, r.status)
+        });
+        for (name, listed) in projects {
+            let shown = r.body.contains(&format!("<th scope=\"row\">{name}</th>"));
+            cells.check(shown == *listed, || {
+                format!(
+                    "GET /projects/key (page) | {name} | {} | expected listed {listed} | got {shown}",
+                    v.name
+                )
+            });
+        }
+    }
+}

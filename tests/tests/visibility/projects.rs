@@ -287,6 +287,21 @@ pub async fn projects_everywhere(w: &World, cells: &mut Cells) {
         }
     }
 
+    // The transparency list's page shows the same projects to everyone.
+    let listed: Vec<(&str, bool)> = all
+        .iter()
+        .map(|p| {
+            let on = on_transparency_list(
+                p.key,
+                p.need_staff_only,
+                p.partners.iter().all(approved),
+                p.published,
+            );
+            (p.name, on)
+        })
+        .collect();
+    crate::pages::key_projects_page(w, cells, &listed).await;
+
     // The home page's counter (pages read the session cookie, so the
     // anonymous view is the one to check here): the public sees projects
     // only on the transparency list, so it counts those.

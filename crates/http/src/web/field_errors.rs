@@ -83,6 +83,68 @@ fn first_number(message: &str) -> Option<&str> {
 
 /// (words in the message, catalogue key, name of the number argument if any).
 const PATTERNS: &[(&[&str], &str, Option<&str>)] = &[
+    // The need form (`pages::my_needs`): the record reader's wordings. The
+    // length message names the current length first, so it comes before
+    // the general "at most … characters".
+    (
+        &["characters long; at most"],
+        "needform.error.length",
+        Some("n"),
+    ),
+    (&["is not a number of 万元"], "needform.error.money", None),
+    (
+        &["is below budget_min"],
+        "needform.error.budget_order",
+        None,
+    ),
+    (&["is not a date"], "needform.error.date", None),
+    (
+        &["is out of range (years"],
+        "needform.error.date_range",
+        None,
+    ),
+    (
+        &["is not a technology readiness level"],
+        "needform.error.trl",
+        None,
+    ),
+    (&["is not a known field;"], "needform.error.choice", None),
+    (
+        &["is not a known cooperation mode"],
+        "needform.error.choice",
+        None,
+    ),
+    (
+        &["is not a known IP ownership"],
+        "needform.error.choice",
+        None,
+    ),
+    (
+        &["is not a known visibility"],
+        "needform.error.choice",
+        None,
+    ),
+    (&["items; at most"], "needform.error.too_many", Some("n")),
+    (
+        &["every indicator needs a name"],
+        "needform.error.indicator_name",
+        None,
+    ),
+    (
+        &["indicators are allowed"],
+        "needform.error.indicators_max",
+        Some("max"),
+    ),
+    (
+        &["is not a whole number from"],
+        "needform.error.whole",
+        None,
+    ),
+    (
+        &["is not a known capability kind"],
+        "needform.error.choice",
+        None,
+    ),
     (&["at least", "characters"], "error.too_short", Some("min")),
     (&["at most", "characters"], "error.too_long", Some("max")),
     (
@@ -103,6 +165,17 @@ const PATTERNS: &[(&[&str], &str, Option<&str>)] = &[
     (&["bidirectional control"], "error.text_control", None),
     (&["is required"], "error.required", None),
     (&["must not be empty"], "error.required", None),
+    // Event registration (`pages::events`).
+    (&["attendees, not"], "events.error.attendees", None),
+    (&["1–20 attendees"], "events.error.attendees", None),
+    (&["digits, +, - and spaces"], "events.error.phone", None),
+    (&["5–20 characters"], "events.error.phone", None),
+    (
+        &["not listings of the registering organization"],
+        "events.error.listing_foreign",
+        None,
+    ),
+    (&["required"], "error.required", None),
 ];
 
 /// A field error of the use cases in the page's language.

@@ -90,6 +90,51 @@ pub fn router() -> Router<AppState> {
             get(account::register_form).post(account::register),
         )
         .route("/me", get(me::me))
+        // The public portal's search, listing details and transparency list.
+        .route("/search", get(pages::search::search))
+        .route("/needs/{id}", get(pages::listing::need))
+        .route("/capabilities/{id}", get(pages::listing::capability))
+        .route("/projects/key", get(pages::key_projects::key_projects))
+        // The workspace: an enterprise's needs, a university's capabilities.
+        .route(
+            "/me/needs/new",
+            get(pages::my_needs::new_form).post(pages::my_needs::create),
+        )
+        .route("/me/needs/{id}", get(pages::my_needs::show))
+        .route(
+            "/me/needs/{id}/edit",
+            get(pages::my_needs::edit_form).post(pages::my_needs::update),
+        )
+        .route(
+            "/me/capabilities/new",
+            get(pages::my_capabilities::new_form).post(pages::my_capabilities::create),
+        )
+        .route(
+            "/me/capabilities/{id}/edit",
+            get(pages::my_capabilities::edit_form).post(pages::my_capabilities::update),
+        )
+        // The events calendar and an event's page with registration.
+        .route("/events", get(pages::events::calendar))
+        .route("/events/{id}", get(pages::events::event))
+        .route("/events/{id}/registration", post(pages::events::register))
+        .route("/events/{id}/meeting-requests", post(pages::events::ask))
+        .route(
+            "/events/{id}/meeting-requests/{rid}/{answer}",
+            post(pages::events::answer),
+        )
+        // Staff: the console (organization review, the suggestion queue) and the plan dashboard.
+        .route("/staff", get(pages::staff::home))
+        .route(
+            "/staff/organizations/{id}/review",
+            post(pages::staff::review_organization),
+        )
+        .route("/staff/suggestions/{id}/accept", post(pages::staff::accept))
+        .route("/staff/suggestions/{id}/reject", post(pages::staff::reject))
+        .route(
+            "/staff/suggestions/{id}/contacted",
+            post(pages::staff::contacted),
+        )
+        .route("/staff/dashboard", get(pages::staff_dashboard::dashboard))
 }
 
 /// Hashes and compresses the assets and compiles the templates, so the

@@ -22,8 +22,20 @@ pub(crate) const SOURCES: &[(&str, &str)] = templates![
     "login.html",
     "register.html",
     "me.html",
+    "need_form.html",
+    "need_view.html",
+    "capability_form.html",
     "agenda.html",
     "table_plan.html",
+    "events.html",
+    "event.html",
+    "search.html",
+    "need.html",
+    "capability.html",
+    "listing_contact.html",
+    "key_projects.html",
+    "staff.html",
+    "staff_dashboard.html",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
