@@ -686,12 +686,9 @@ impl App {
         }
         let plan = self.annual_plan(year).await?;
         let store = self.store();
-        let events = self.events_summary(year).await?;
-        let held: Vec<i64> = events.events.iter().map(|e| e.id).collect();
+        let (events, facts) = self.events_summary_with_facts(year).await?;
         let confirmed = qiao_core::vocab::RegistrationStatus::Confirmed.code();
-        let mut event_orgs: Vec<(i64, i64)> = store
-            .event_facts(&held)
-            .await?
+        let mut event_orgs: Vec<(i64, i64)> = facts
             .into_iter()
             .flat_map(|(event, f)| {
                 f.registrations

@@ -1,9 +1,11 @@
 //! `qiao bench`: measurements on the real Chinese documents in
 //! `../shared/data` (see its README). Figures go to standard output.
 
+pub mod dashboard;
 pub mod embed;
 pub mod embed_cache;
 pub mod matching;
+pub mod pages;
 pub mod schedule;
 pub mod search;
 

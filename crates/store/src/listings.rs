@@ -105,6 +105,27 @@ async fn org_name(conn: &impl sea_orm::ConnectionTrait, org_id: i64) -> Result<S
         .unwrap_or_default())
 }
 
+/// The names of organizations, one query for a page of listings.
+async fn org_names(
+    conn: &impl sea_orm::ConnectionTrait,
+    ids: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(i64, String)> = organization::Entity::find()
+        .select_only()
+        .columns([organization::Column::Id, organization::Column::Name])
+        .filter(organization::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 impl Store {
     /// The live organization with exactly this name.
     /// The id of an organization's need or capability by its external id.
@@ -216,11 +237,14 @@ macro_rules! listing_queries {
                     .offset(q.offset)
                     .all(self.conn())
                     .await?;
-                let mut items = Vec::with_capacity(rows.len());
-                for m in &rows {
-                    let name = org_name(self.conn(), m.org_id).await?;
-                    items.push(stored(m, $to_record(m, &name)));
-                }
+                let names = org_names(self.conn(), rows.iter().map(|m| m.org_id)).await?;
+                let items = rows
+                    .iter()
+                    .map(|m| {
+                        let name = names.get(&m.org_id).map_or("", String::as_str);
+                        stored(m, $to_record(m, name))
+                    })
+                    .collect();
                 Ok(Page { items, total })
             }
 

@@ -124,17 +124,27 @@ impl Store {
         let mut suggestions = Vec::new();
         let mut meetings = Vec::new();
         for chunk in cohort.chunks(500) {
-            for s in match_suggestion::Entity::find()
+            // Only the columns counted: whole rows (explanations, notes)
+            // cost more to decode than the query takes.
+            let rows: Vec<SuggestionColumns> = match_suggestion::Entity::find()
+                .select_only()
+                .columns([
+                    match_suggestion::Column::NeedId,
+                    match_suggestion::Column::CreatedAt,
+                    match_suggestion::Column::Status,
+                    match_suggestion::Column::DecidedAt,
+                ])
                 .filter(match_suggestion::Column::NeedId.is_in(chunk.iter().copied()))
+                .into_tuple()
                 .all(db)
-                .await?
-            {
+                .await?;
+            for (need_id, created_at, status, decided_at) in rows {
                 suggestions.push(SuggestionFact {
-                    need_id: s.need_id,
-                    created_at: s.created_at,
-                    status: SuggestionStatus::from_code(&s.status)
+                    need_id,
+                    created_at,
+                    status: SuggestionStatus::from_code(&status)
                         .unwrap_or(SuggestionStatus::Suggested),
-                    decided_at: s.decided_at,
+                    decided_at,
                 });
             }
             let requests: Vec<(i64, Option<i64>)> = meeting_request::Entity::find()
@@ -149,25 +159,43 @@ impl Store {
                 .filter_map(|(id, need)| Some((id, need?)))
                 .collect();
             for ids in need_of.keys().copied().collect::<Vec<_>>().chunks(500) {
-                for m in meeting::Entity::find()
+                let rows: Vec<MeetingColumns> = meeting::Entity::find()
+                    .select_only()
+                    .columns([
+                        meeting::Column::RequestId,
+                        meeting::Column::Status,
+                        meeting::Column::SlotStart,
+                        meeting::Column::FollowUpStatus,
+                        meeting::Column::FollowUpOn,
+                        meeting::Column::UpdatedAt,
+                        meeting::Column::CreatedAt,
+                    ])
                     .filter(meeting::Column::RequestId.is_in(ids.iter().copied()))
+                    .into_tuple()
                     .all(db)
-                    .await?
+                    .await?;
+                for (
+                    request_id,
+                    status,
+                    slot_start,
+                    follow_up_status,
+                    follow_up_on,
+                    updated_at,
+                    created_at,
+                ) in rows
                 {
-                    let Some(&need_id) = m.request_id.and_then(|r| need_of.get(&r)) else {
+                    let Some(&need_id) = request_id.and_then(|r| need_of.get(&r)) else {
                         continue;
                     };
-                    let agreed =
-                        m.follow_up_status.as_deref() == Some(FollowUpStatus::Agreed.code());
+                    let agreed = follow_up_status.as_deref() == Some(FollowUpStatus::Agreed.code());
                     meetings.push(NeedMeetingFact {
                         need_id,
-                        held: m.status == MeetingStatus::Held.code(),
-                        slot_start: m.slot_start,
+                        held: status == MeetingStatus::Held.code(),
+                        slot_start,
                         agreed,
                         agreed_on: agreed.then(|| {
-                            m.follow_up_on.unwrap_or_else(|| {
-                                m.updated_at.unwrap_or(m.created_at).date_naive()
-                            })
+                            follow_up_on
+                                .unwrap_or_else(|| updated_at.unwrap_or(created_at).date_naive())
                         }),
                     });
                 }
@@ -208,6 +236,20 @@ impl Store {
         })
     }
 }
+
+/// need_id, created_at, status, decided_at.
+type SuggestionColumns = (i64, DateTime<Utc>, String, Option<DateTime<Utc>>);
+
+/// request_id, status, slot_start, follow_up_status, follow_up_on, updated_at, created_at.
+type MeetingColumns = (
+    Option<i64>,
+    String,
+    DateTime<Utc>,
+    Option<String>,
+    Option<NaiveDate>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
 
 fn not_a_year(year: i32) -> StoreError {
     StoreError::Invalid(format!("{year} is not a plan year"))

@@ -206,6 +206,15 @@ impl App {
     /// China time) by kind, against the targets read from the stored plan by
     /// their codes. The plan dashboard reads its event figures here.
     pub async fn events_summary(&self, year: i32) -> Result<EventsSummary> {
+        Ok(self.events_summary_with_facts(year).await?.0)
+    }
+
+    /// The summary with the facts it counted, by event, for callers that
+    /// read more of them (the dashboard's organizations).
+    pub(crate) async fn events_summary_with_facts(
+        &self,
+        year: i32,
+    ) -> Result<(EventsSummary, std::collections::HashMap<i64, EventFacts>)> {
         let held = self.store().events_held(year).await?;
         let ids: Vec<i64> = held.iter().map(|e| e.id).collect();
         let facts = self.store().event_facts(&ids).await?;
@@ -247,7 +256,7 @@ impl App {
             })
             .collect();
         let sum = |f: fn(&HeldEvent) -> u64| events.iter().map(f).sum::<u64>();
-        Ok(EventsSummary {
+        let summary = EventsSummary {
             year,
             plan: plan.map(|p| p.name),
             by_kind,
@@ -257,7 +266,8 @@ impl App {
             agreements: sum(|e| e.agreements),
             projects_opened: sum(|e| e.projects_opened),
             events,
-        })
+        };
+        Ok((summary, facts))
     }
 }
 

@@ -38,11 +38,29 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         embed_cache: Option<PathBuf>,
     },
+    /// Server render time of the main pages on the demo data (no shared data needed): the demo as `qiao demo` loads it, served by `qiao serve` at a loopback port over one keep-alive connection, the demo staff and enterprise users signed in; p50, p95, max and bytes of each page over --runs fetches after --warm-up, against the 5 ms p50 target (exit status 1 when a page misses it).
+    Pages {
+        /// Measured fetches of each page.
+        #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+        runs: u64,
+        /// Unmeasured fetches of each page first.
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        warm_up: u64,
+    },
     /// The 1:1 meeting scheduler on a generated event (200 organizations, 1,000 requests, 12 slots, 40 tables): solver against greedy first fit and the upper bound, then a re-plan after changes.
     Schedule {
         /// Seed of the generated event.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// The plan dashboard and annual report of 2026 on generated data (no shared data needed): a fresh database gets the plan, 150 enterprises, 60 universities and institutes, 600 needs, 800 capabilities, 1,500 suggestions, 40 events held with 2,000 meetings (outcomes, follow-ups), 300 projects with milestones and manual figures; then p50, p95 and max of the dashboard, of the annual report and of the dashboard over HTTP (`qiao serve` on the same data) over --runs runs after 3 warm-ups, against the 50 ms target.
+    Dashboard {
+        /// Seed of the generated data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Measured runs of each.
+        #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+        runs: u64,
     },
     /// Embedding engine (multilingual-e5-small) on CSL papers (title + abstract): documents/s and the time for all 23,829, query latency (short and long, p50), peak memory, and 128/256-token windows against 512 (mean cosine).
     Embed {
@@ -97,7 +115,27 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
             };
             qiao_bench::matching::run_with(&data, &options).await?;
         }
+        Command::Pages { runs, warm_up } => {
+            let scratch = tempfile::tempdir()?;
+            let dir = global
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| scratch.path().to_path_buf());
+            let config = Config::new(dir, global.database_url.clone());
+            if !qiao_bench::pages::run(config, runs as usize, warm_up as usize).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         Command::Schedule { seed } => qiao_bench::schedule::run(seed)?,
+        Command::Dashboard { seed, runs } => {
+            let scratch = tempfile::tempdir()?;
+            let dir = global
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| scratch.path().to_path_buf());
+            let config = Config::new(dir, global.database_url.clone());
+            qiao_bench::dashboard::run(&config, seed, runs as usize).await?;
+        }
         Command::Embed {
             data,
             model,

@@ -6,7 +6,7 @@
 use crate::Store;
 use crate::entities::{attendance, meeting, meeting_request, organization, registration};
 use crate::error::StoreError;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 /// One registration with its organization's kind code.
@@ -51,62 +51,113 @@ impl Store {
             return Ok(out);
         }
         let db = self.conn();
-        let regs = registration::Entity::find()
+        // Only the columns counted: decoding whole rows (attendee details,
+        // notes, availability) costs more than the queries themselves.
+        let regs: Vec<(i64, i64, i64, String, serde_json::Value)> = registration::Entity::find()
+            .select_only()
+            .columns([
+                registration::Column::Id,
+                registration::Column::EventId,
+                registration::Column::OrgId,
+                registration::Column::Status,
+                registration::Column::Attendees,
+            ])
             .filter(registration::Column::EventId.is_in(ids.to_vec()))
+            .into_tuple()
             .all(db)
             .await?;
-        let org_ids: Vec<i64> = regs.iter().map(|r| r.org_id).collect();
-        let kinds: HashMap<i64, String> = organization::Entity::find()
-            .filter(organization::Column::Id.is_in(org_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.kind))
-            .collect();
-        for r in regs {
-            let facts = out.entry(r.event_id).or_default();
+        let mut org_ids: Vec<i64> = regs.iter().map(|r| r.2).collect();
+        org_ids.sort_unstable();
+        org_ids.dedup();
+        let mut kinds: HashMap<i64, String> = HashMap::new();
+        for chunk in org_ids.chunks(500) {
+            let rows: Vec<(i64, String)> = organization::Entity::find()
+                .select_only()
+                .columns([organization::Column::Id, organization::Column::Kind])
+                .filter(organization::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            kinds.extend(rows);
+        }
+        for (id, event_id, org_id, status, attendees) in regs {
+            let facts = out.entry(event_id).or_default();
             facts.registrations.push(RegistrationFact {
-                id: r.id,
-                org_id: r.org_id,
-                org_kind: kinds.get(&r.org_id).cloned().unwrap_or_default(),
-                status: r.status,
-                attendees: r.attendees.as_array().map_or(0, Vec::len),
+                id,
+                org_id,
+                org_kind: kinds.get(&org_id).cloned().unwrap_or_default(),
+                status,
+                attendees: attendees.as_array().map_or(0, Vec::len),
             });
         }
-        for a in attendance::Entity::find()
+        let attended: Vec<(i64, i64, bool)> = attendance::Entity::find()
+            .select_only()
+            .columns([
+                attendance::Column::EventId,
+                attendance::Column::RegistrationId,
+                attendance::Column::Late,
+            ])
             .filter(attendance::Column::EventId.is_in(ids.to_vec()))
+            .into_tuple()
             .all(db)
-            .await?
-        {
-            out.entry(a.event_id)
+            .await?;
+        for (event_id, registration_id, late) in attended {
+            out.entry(event_id)
                 .or_default()
                 .checked_in
-                .push((a.registration_id, a.late));
+                .push((registration_id, late));
         }
-        for q in meeting_request::Entity::find()
+        let requests: Vec<(i64, String)> = meeting_request::Entity::find()
+            .select_only()
+            .columns([
+                meeting_request::Column::EventId,
+                meeting_request::Column::Status,
+            ])
             .filter(meeting_request::Column::EventId.is_in(ids.to_vec()))
+            .into_tuple()
             .all(db)
-            .await?
-        {
-            out.entry(q.event_id).or_default().requests.push(q.status);
+            .await?;
+        for (event_id, status) in requests {
+            out.entry(event_id).or_default().requests.push(status);
         }
-        for m in meeting::Entity::find()
+        type MeetingColumns = (
+            i64,
+            i64,
+            String,
+            bool,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+        );
+        let meetings: Vec<MeetingColumns> = meeting::Entity::find()
+            .select_only()
+            .columns([
+                meeting::Column::Id,
+                meeting::Column::EventId,
+                meeting::Column::Status,
+                meeting::Column::Published,
+                meeting::Column::OutcomeA,
+                meeting::Column::OutcomeB,
+                meeting::Column::FollowUpStatus,
+                meeting::Column::ProjectId,
+            ])
             .filter(meeting::Column::EventId.is_in(ids.to_vec()))
+            .into_tuple()
             .all(db)
-            .await?
+            .await?;
+        for (id, event_id, status, published, outcome_a, outcome_b, follow_up_status, project_id) in
+            meetings
         {
-            out.entry(m.event_id)
-                .or_default()
-                .meetings
-                .push(MeetingFact {
-                    id: m.id,
-                    status: m.status,
-                    published: m.published,
-                    outcome_a: m.outcome_a,
-                    outcome_b: m.outcome_b,
-                    follow_up_status: m.follow_up_status,
-                    project_id: m.project_id,
-                });
+            out.entry(event_id).or_default().meetings.push(MeetingFact {
+                id,
+                status,
+                published,
+                outcome_a,
+                outcome_b,
+                follow_up_status,
+                project_id,
+            });
         }
         Ok(out)
     }
