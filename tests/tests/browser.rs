@@ -14,11 +14,13 @@
 //! (never a sleep), reads with `text_of` and `page_text`, and passes each
 //! main screen it reaches through `check_screen(path, name)`.
 //!
-//! Not written yet, because their pages do not exist yet: the screens
-//! behind the layout's navigation (needs and capabilities through
-//! `/search`, `/events`, `/projects/key`, and staff's `/staff` and
-//! `/staff/dashboard`), each role's journey through them, and self
-//! registration carried through to a reviewed organization.
+//! The other journeys live beside this file, one per area:
+//! `browser_portal` (search, details, key projects), `browser_workspace`
+//! (an enterprise posts a need), `browser_projects` (staff accept a
+//! suggestion and sign the project), `browser_events` and
+//! `browser_staff_events` (registration, scheduling, the `.ics`),
+//! `browser_staff` (the dashboard's charts) and `browser_roles` (each
+//! role's sign-in, the language switch, the admin's users page).
 
 use axum::Router;
 use axum::http::header;

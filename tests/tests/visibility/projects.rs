@@ -233,6 +233,46 @@ pub async fn projects_everywhere(w: &World, cells: &mut Cells) {
                     p.name, v.name, !sees
                 )
             });
+            // The project's page: the API's rule; visitors are sent to sign in.
+            let path = format!("/projects/{}", p.id);
+            let r = call(w.addr, "GET", &path, v.token(), None).await;
+            let want = match (sees, v.token.is_some()) {
+                (true, _) => 200,
+                (false, true) => 404,
+                (false, false) => 303,
+            };
+            cells.check(r.status == want && r.body.contains(p.name) == sees, || {
+                format!(
+                    "GET {path} (page) | {} | {} | expected {want} | got {}",
+                    p.name, v.name, r.status
+                )
+            });
+        }
+
+        // Staff's board of projects: every project for staff, 403 for
+        // members, the sign-in page for visitors.
+        let r = call(w.addr, "GET", "/staff/projects", v.token(), None).await;
+        let want = match (v.scope, v.token.is_some()) {
+            (Scope::All, _) => 200,
+            (_, true) => 403,
+            (_, false) => 303,
+        };
+        cells.check(r.status == want, || {
+            format!(
+                "GET /staff/projects (page) | {} | expected {want} | got {}",
+                v.name, r.status
+            )
+        });
+        for p in &all {
+            let shown = r.body.contains(&format!("href=\"/projects/{}\"", p.id));
+            cells.check(shown == (want == 200), || {
+                format!(
+                    "GET /staff/projects (page) | {} | {} | expected shown {}",
+                    p.name,
+                    v.name,
+                    want == 200
+                )
+            });
         }
 
         // The export of projects is staff's.

@@ -135,6 +135,61 @@ pub fn router() -> Router<AppState> {
             post(pages::staff::contacted),
         )
         .route("/staff/dashboard", get(pages::staff_dashboard::dashboard))
+        // Admins: users and roles.
+        .route("/admin/users", get(pages::admin::users))
+        .route("/admin/users/{id}/role", post(pages::admin::change_role))
+        .route(
+            "/admin/users/{id}/status",
+            post(pages::admin::change_status),
+        )
+        // Cooperation projects: staff's board, a project's page and its forms.
+        .route("/staff/projects", get(pages::projects::board))
+        .route(
+            "/staff/suggestions/generate",
+            post(pages::projects::generate_suggestions),
+        )
+        .route("/projects/{id}", get(pages::projects::show))
+        .route(
+            "/projects/{id}/transition",
+            post(pages::projects::transition),
+        )
+        .route(
+            "/projects/{id}/milestones",
+            post(pages::projects::add_milestone),
+        )
+        .route(
+            "/projects/{id}/milestones/{mid}/done",
+            post(pages::projects::milestone_done),
+        )
+        .route("/projects/{id}/notes", post(pages::projects::add_note))
+        // Staff: events set up, registrations decided, meetings proposed and scheduled.
+        .route("/staff/events", get(pages::staff_events::list))
+        .route(
+            "/staff/events/new",
+            get(pages::staff_events::new_form).post(pages::staff_events::create),
+        )
+        .route("/staff/events/{id}", get(pages::staff_events::console))
+        .route(
+            "/staff/events/{id}/edit",
+            get(pages::staff_events::edit_form).post(pages::staff_events::update),
+        )
+        .route(
+            "/staff/events/{id}/registrations/{rid}/{decision}",
+            post(pages::staff_events::decide),
+        )
+        .route(
+            "/staff/events/{id}/propose",
+            post(pages::staff_events::propose),
+        )
+        .route("/staff/events/{id}/send", post(pages::staff_events::send))
+        .route(
+            "/staff/events/{id}/schedule",
+            post(pages::staff_events::schedule),
+        )
+        .route(
+            "/staff/events/{id}/publish",
+            post(pages::staff_events::publish),
+        )
 }
 
 /// Hashes and compresses the assets and compiles the templates, so the

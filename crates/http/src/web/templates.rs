@@ -36,6 +36,12 @@ pub(crate) const SOURCES: &[(&str, &str)] = templates![
     "key_projects.html",
     "staff.html",
     "staff_dashboard.html",
+    "admin_users.html",
+    "projects_board.html",
+    "project.html",
+    "staff_events.html",
+    "staff_event_form.html",
+    "staff_event.html",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

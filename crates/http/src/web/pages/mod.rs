@@ -13,3 +13,9 @@ pub mod search;
 // Staff: the console and the plan dashboard.
 pub mod staff;
 pub mod staff_dashboard;
+// Admins: users and roles.
+pub mod admin;
+// Cooperation projects: the board and a project's page.
+pub mod projects;
+// Staff: events set-up and scheduling.
+pub mod staff_events;

@@ -40,6 +40,7 @@ const DONE: &[&str] = &[
 pub struct ConsoleQuery {
     done: Option<String>,
     project: Option<String>,
+    count: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -142,6 +143,25 @@ async fn console(
             matched_terms: q.matched_terms,
         })
         .collect();
+    // Published needs, latest first, for the form that computes suggestions.
+    let recent = ListQuery {
+        status: Some("published".into()),
+        sort: Some("-updated_at".into()),
+        limit: LISTED as u64,
+        ..ListQuery::default()
+    };
+    let recent_needs: Vec<(i64, String)> =
+        qiao_app::listings::list::<qiao_core::record::NeedRecord>(&s.app, &page.viewer, &recent)
+            .await
+            .map(|v| {
+                v["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|n| Some((n["id"].as_i64()?, n["title"].as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
     let reasons: Vec<(&str, &str)> = RejectReason::ALL
         .iter()
         .map(|r| (r.code(), r.label(lang)))
@@ -157,6 +177,7 @@ async fn console(
             queue,
             reasons,
             failed,
+            recent_needs,
             plan_year => current_year(),
         },
     )
@@ -171,13 +192,24 @@ pub async fn home(
     if let Err(r) = staff_only(&page) {
         return *r;
     }
-    let flash = q.done.as_deref().filter(|d| DONE.contains(d)).map(|d| {
-        match q.project.as_deref().and_then(|p| p.parse::<i64>().ok()) {
-            Some(id) if d == "accepted" => page
-                .lang
-                .format("staff.done.accepted_project", &[("id", &id.to_string())]),
-            _ => page.text(&format!("staff.done.{d}")).to_string(),
+    let suggested = match q.done.as_deref() {
+        Some("suggested") => {
+            let count = q.count.as_deref().and_then(|c| c.parse::<u32>().ok());
+            let count = count.unwrap_or(0).to_string();
+            Some(page.lang.format("proj.suggest.done", &[("count", &count)]))
         }
+        Some("suggest_none") => Some(page.text("proj.suggest.none").to_string()),
+        _ => None,
+    };
+    let flash = suggested.or_else(|| {
+        q.done.as_deref().filter(|d| DONE.contains(d)).map(|d| {
+            match q.project.as_deref().and_then(|p| p.parse::<i64>().ok()) {
+                Some(id) if d == "accepted" => page
+                    .lang
+                    .format("staff.done.accepted_project", &[("id", &id.to_string())]),
+                _ => page.text(&format!("staff.done.{d}")).to_string(),
+            }
+        })
     });
     console(&s, &page, StatusCode::OK, flash, None).await
 }
