@@ -26,27 +26,11 @@ use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing;
-use qiao_app::demo::{DEMO_PASSWORD, Prepared};
-use qiao_store::testkit::TestDb;
+use qiao_app::demo::DEMO_PASSWORD;
 use qiao_tests::browser::{Browser, Viewport};
-use qiao_tests::{Server, get, login_token, need_of, serve, settle};
+use qiao_tests::{demo_platform, get, login_token, need_of, settle};
 use serde_json::json;
 use std::net::SocketAddr;
-
-/// The platform on the demo data as `qiao demo` prepares it: the seeds and
-/// one account per role (`qiao_app::demo::DEMO_ACCOUNTS`).
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
-}
 
 #[tokio::test]
 async fn the_portal_at_desktop_and_phone_width() {

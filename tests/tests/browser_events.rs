@@ -7,39 +7,13 @@
 //! `qiao demo` does. Each screen passes `check_screen` (no CSP violation,
 //! no serious or critical axe-core finding, desktop and phone screenshots).
 
-use qiao_app::demo::{DEMO_PASSWORD, Prepared};
-use qiao_store::testkit::TestDb;
+use qiao_app::demo::DEMO_PASSWORD;
 use qiao_tests::browser::Browser;
-use qiao_tests::{Server, call, login_token, serve, settle};
+use qiao_tests::{call, demo_platform_with_staged_events, login_token};
 use serde_json::json;
 use std::net::SocketAddr;
 
 const ENTERPRISE: &str = "enterprise@demo.qiao.cn";
-
-/// The platform on the demo data exactly as `qiao demo` leaves it: the
-/// seeds, one account per role, and the events' staged history (meetings
-/// scheduled and published at the held event).
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    // A one-shot application of its own (its own index directory), as the
-    // demo command stages the events before serving.
-    let staging = qiao_app::Config::new(db.dir.join("staging"), Some(db.url.clone()));
-    let app = qiao_app::App::without_follower(store.clone(), staging)
-        .await
-        .expect("the staging application");
-    let staged = app.stage_demo_events().await.expect("the staged events");
-    assert!(staged.meetings > 0, "{staged:?}");
-    drop(app);
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
-}
 
 async fn event_id(addr: SocketAddr, external_id: &str) -> i64 {
     let list = call(addr, "GET", "/api/v1/events?limit=100", None, None)
@@ -59,7 +33,7 @@ async fn an_enterprise_user_registers_and_downloads_the_agenda() {
     let Some(mut browser) = Browser::start().await else {
         return;
     };
-    let (_db, server) = demo_platform().await;
+    let (_db, server) = demo_platform_with_staged_events().await;
     let addr = server.addr;
     let open = event_id(addr, "evt-2026-03").await;
     let held = event_id(addr, "evt-2026-02").await;

@@ -5,25 +5,10 @@
 //! `check_screen` (no CSP violation, no serious or critical axe-core
 //! finding, screenshots `portal-*-desktop.png` and `portal-*-phone.png`).
 
-use qiao_app::demo::{DEMO_PASSWORD, Prepared};
-use qiao_store::testkit::TestDb;
+use qiao_app::demo::DEMO_PASSWORD;
 use qiao_tests::browser::Browser;
-use qiao_tests::{Server, login_token, need_of, serve, settle};
+use qiao_tests::{demo_platform, login_token, need_of, settle};
 use serde_json::json;
-
-/// The platform on the demo data as `qiao demo` prepares it.
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
-}
 
 const SECRET: &str = "军品配套转台热误差补偿保密需求";
 

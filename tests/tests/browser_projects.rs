@@ -9,25 +9,10 @@
 //! with the contract's type, amount and date. The board and the project's
 //! page pass `check_screen` at desktop and phone width.
 
-use qiao_app::demo::{DEMO_PASSWORD, Prepared};
-use qiao_store::testkit::TestDb;
+use qiao_app::demo::DEMO_PASSWORD;
 use qiao_tests::browser::Browser;
-use qiao_tests::{Server, call, login_token, serve, settle};
+use qiao_tests::{call, demo_platform, login_token};
 use serde_json::json;
-
-/// The platform on the demo data as `qiao demo` prepares it.
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
-}
 
 const ENTERPRISE: &str = "enterprise@demo.qiao.cn";
 const STAFF: &str = "staff@demo.qiao.cn";

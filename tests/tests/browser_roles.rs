@@ -7,25 +7,10 @@
 //! switch back restores Chinese. The English portal and the admin's user
 //! list pass `check_screen`.
 
-use qiao_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD, Prepared};
+use qiao_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use qiao_core::vocab::Role;
-use qiao_store::testkit::TestDb;
 use qiao_tests::browser::Browser;
-use qiao_tests::{Server, serve, settle};
-
-/// The platform on the demo data as `qiao demo` prepares it.
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
-}
+use qiao_tests::demo_platform;
 
 const NAV: &str = "nav.site-nav";
 

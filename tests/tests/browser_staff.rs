@@ -3,25 +3,10 @@
 //! strict CSP and shows the API's numbers; the console and the dashboard
 //! pass `check_screen` at desktop and phone width.
 
-use qiao_app::demo::{DEMO_PASSWORD, Prepared};
-use qiao_store::testkit::TestDb;
+use qiao_app::demo::DEMO_PASSWORD;
 use qiao_tests::browser::Browser;
-use qiao_tests::{Server, call, login_token, registered, serve, settle};
+use qiao_tests::{call, demo_platform, login_token, registered};
 use serde_json::json;
-
-/// The platform on the demo data as `qiao demo` prepares it.
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
-}
 
 /// Every chart of the page has its canvas and an ECharts instance.
 const CHARTS_DRAWN: &str = "(() => { const charts = [...document.querySelectorAll('.chart[data-chart-option]')];\n\

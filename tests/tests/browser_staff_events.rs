@@ -11,35 +11,15 @@
 //! violation, no serious or critical axe-core finding, desktop and phone
 //! screenshots).
 
-use qiao_app::demo::{DEMO_PASSWORD, Prepared};
-use qiao_store::testkit::TestDb;
+use qiao_app::demo::DEMO_PASSWORD;
 use qiao_tests::browser::Browser;
-use qiao_tests::{Server, serve, settle};
+use qiao_tests::demo_platform_with_staged_events;
 use serde_json::json;
 
 const STAFF: &str = "staff@demo.qiao.cn";
 const ENTERPRISE: &str = "enterprise@demo.qiao.cn";
 const UNIVERSITY: &str = "university@demo.qiao.cn";
 const NAME: &str = "2027年琴岛市海工装备一对一洽谈会";
-
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    let staging = qiao_app::Config::new(db.dir.join("staging"), Some(db.url.clone()));
-    let app = qiao_app::App::without_follower(store.clone(), staging)
-        .await
-        .expect("the staging application");
-    app.stage_demo_events().await.expect("the staged events");
-    drop(app);
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
-}
 
 async fn sign_out(browser: &Browser) {
     browser.click("form[action='/logout'] button").await;
@@ -88,7 +68,7 @@ async fn staff_create_an_event_schedule_it_and_a_participant_downloads_the_ics()
     let Some(mut browser) = Browser::start().await else {
         return;
     };
-    let (_db, server) = demo_platform().await;
+    let (_db, server) = demo_platform_with_staged_events().await;
     browser.set_site(server.addr);
 
     // Staff: the list, then a new event through the form.

@@ -5,24 +5,9 @@
 //! workspace. Without Chromium the test says so and passes, except under
 //! `CI=true`.
 
-use qiao_app::demo::{DEMO_PASSWORD, Prepared};
-use qiao_store::testkit::TestDb;
+use qiao_app::demo::DEMO_PASSWORD;
 use qiao_tests::browser::{Browser, Viewport};
-use qiao_tests::{Server, serve, settle};
-
-/// The platform on the demo data as `qiao demo` prepares it.
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
-}
+use qiao_tests::demo_platform;
 
 #[tokio::test]
 async fn an_enterprise_user_posts_a_need_from_the_workspace() {

@@ -4,137 +4,13 @@
 //! account through the use case of `PATCH /api/v1/users/{id}`, on the
 //! demo data.
 
-use qiao_app::demo::{DEMO_PASSWORD, Prepared};
-use qiao_store::testkit::TestDb;
-use qiao_tests::{Response, Server, call, login_token, send, serve, settle};
+use qiao_app::demo::DEMO_PASSWORD;
+use qiao_tests::{Response, Visitor, call, demo_platform, login_token, send};
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-
-/// A visitor with a cookie jar, like a browser without JavaScript.
-struct Visitor {
-    addr: SocketAddr,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Visitor {
-    fn new(addr: SocketAddr) -> Self {
-        Self {
-            addr,
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, r: &Response) {
-        for (name, value) in &r.headers {
-            if !name.eq_ignore_ascii_case("set-cookie") {
-                continue;
-            }
-            let pair = value.split(';').next().unwrap_or_default();
-            let (k, v) = pair.split_once('=').expect("a cookie");
-            if v.is_empty() || value.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let cookie = self.cookie_header();
-        let headers = [("Cookie", cookie.as_str()), ("Accept", "text/html")];
-        let r = send(self.addr, "GET", path, &headers, None).await;
-        self.keep_cookies(&r);
-        r
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let cookie = self.cookie_header();
-        let headers = [
-            ("Cookie", cookie.as_str()),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ];
-        let body = encode(fields);
-        let r = send(self.addr, "POST", path, &headers, Some(body.as_bytes())).await;
-        self.keep_cookies(&r);
-        r
-    }
-
-    /// Signs in through the `/login` form; returns the session's CSRF token.
-    async fn sign_in(&mut self, email: &str) -> String {
-        let form = self.get("/login").await;
-        let csrf = hidden(&form.body, "csrf");
-        let r = self
-            .post(
-                "/login",
-                &[
-                    ("csrf", &csrf),
-                    ("email", email),
-                    ("password", DEMO_PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{}", r.body);
-        let me = self.get("/me").await;
-        assert_eq!(me.status, 200);
-        hidden(&me.body, "csrf")
-    }
-}
-
-fn encode(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", percent(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn percent(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The value of the page's hidden input `name`.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden {name}: {html}"))
-        + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
 
 fn location(r: &Response) -> &str {
     r.header("location").unwrap_or_default()
-}
-
-/// The platform on the demo data as `qiao demo` prepares it.
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
 }
 
 const ADMIN: &str = "admin@demo.qiao.cn";
@@ -179,7 +55,7 @@ async fn an_admin_changes_a_role_and_disables_an_account_through_the_forms() {
     let (admin_id, _, _) = user_of(addr, &token, ADMIN).await;
 
     let mut admin = Visitor::new(addr);
-    let csrf = admin.sign_in(ADMIN).await;
+    let csrf = admin.sign_in(ADMIN, DEMO_PASSWORD).await;
     let list = admin.get("/admin/users").await;
     assert_eq!(list.status, 200, "{}", list.body);
     // Every demo account, with its role, organization and status.
@@ -224,13 +100,13 @@ async fn an_admin_changes_a_role_and_disables_an_account_through_the_forms() {
     assert_eq!(user_of(addr, &token, STAFF).await.1, "admin");
     // ... and may open the page now.
     let mut promoted = Visitor::new(addr);
-    promoted.sign_in(STAFF).await;
+    promoted.sign_in(STAFF, DEMO_PASSWORD).await;
     assert_eq!(promoted.get("/admin/users").await.status, 200);
 
     // A university user is disabled: signed out and unable to sign in, then enabled again.
     let (uni_id, _, _) = user_of(addr, &token, UNIVERSITY).await;
     let mut uni = Visitor::new(addr);
-    uni.sign_in(UNIVERSITY).await;
+    uni.sign_in(UNIVERSITY, DEMO_PASSWORD).await;
     let r = admin
         .post(
             &format!("/admin/users/{uni_id}/status"),
@@ -303,7 +179,7 @@ async fn only_admins_manage_users() {
 
     for who in [STAFF, "enterprise@demo.qiao.cn", UNIVERSITY] {
         let mut visitor = Visitor::new(addr);
-        let csrf = visitor.sign_in(who).await;
+        let csrf = visitor.sign_in(who, DEMO_PASSWORD).await;
         let r = visitor.get("/admin/users").await;
         assert_eq!(r.status, 403, "{who}");
         assert!(r.body.contains("无权访问"), "{}", r.body);
@@ -330,7 +206,7 @@ async fn a_form_without_the_csrf_token_is_refused() {
     let token = login_token(addr, ADMIN, DEMO_PASSWORD).await;
     let (uni_id, _, _) = user_of(addr, &token, UNIVERSITY).await;
     let mut admin = Visitor::new(addr);
-    admin.sign_in(ADMIN).await;
+    admin.sign_in(ADMIN, DEMO_PASSWORD).await;
     let action = format!("/admin/users/{uni_id}/role");
     let r = admin.post(&action, &[("role", "admin")]).await;
     assert_eq!(r.status, 403, "no CSRF field");

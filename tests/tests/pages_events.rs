@@ -5,112 +5,9 @@
 //! beside the fields, the registration then in the API).
 
 use qiao_store::testkit::{TestDb, each_backend};
-use qiao_tests::{PASSWORD, Response, call, send, serve, user_with_token};
+use qiao_tests::{PASSWORD, Visitor, call, hidden, serve, user_with_token};
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-
-/// A visitor with a cookie jar, like a browser without JavaScript.
-struct Visitor {
-    addr: SocketAddr,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Visitor {
-    fn new(addr: SocketAddr) -> Self {
-        Self {
-            addr,
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, r: &Response) {
-        for (name, value) in &r.headers {
-            if !name.eq_ignore_ascii_case("set-cookie") {
-                continue;
-            }
-            let pair = value.split(';').next().unwrap_or_default();
-            let (k, v) = pair.split_once('=').expect("a cookie");
-            if v.is_empty() || value.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let cookie = self.cookie_header();
-        let headers = [("Cookie", cookie.as_str()), ("Accept", "text/html")];
-        let r = send(self.addr, "GET", path, &headers, None).await;
-        self.keep_cookies(&r);
-        r
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let cookie = self.cookie_header();
-        let headers = [
-            ("Cookie", cookie.as_str()),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ];
-        let body = encode(fields);
-        let r = send(self.addr, "POST", path, &headers, Some(body.as_bytes())).await;
-        self.keep_cookies(&r);
-        r
-    }
-
-    /// Signs in through the `/login` form.
-    async fn sign_in(&mut self, email: &str) {
-        let form = self.get("/login").await;
-        let csrf = hidden(&form.body, "csrf");
-        let r = self
-            .post(
-                "/login",
-                &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{}", r.body);
-        assert!(self.cookies.contains_key("qiao_session"));
-    }
-}
-
-fn encode(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent(k), percent(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn percent(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The value of the page's hidden input `name`.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden {name}: {html}"))
-        + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
 
 /// The value attribute of the input with id `f-<name>`.
 fn field_value(html: &str, name: &str) -> Option<String> {
@@ -270,7 +167,8 @@ async fn a_member_registers_through_the_form() {
             let action = format!("/events/{open}/registration");
 
             let mut member = Visitor::new(addr);
-            member.sign_in("member@example.com").await;
+            member.log_in("member@example.com", PASSWORD).await;
+            assert!(member.cookies.contains_key("qiao_session"));
             let page = member.get(&path).await;
             assert_eq!(page.status, 200);
             let html = &page.body;

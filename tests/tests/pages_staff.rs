@@ -2,137 +2,13 @@
 //! `/staff` (the console: organization review and the suggestion queue)
 //! and `/staff/dashboard` (the plan dashboard), on the demo data.
 
-use qiao_app::demo::{DEMO_PASSWORD, Prepared};
-use qiao_store::testkit::TestDb;
-use qiao_tests::{Response, Server, call, login_token, org_of, registered, send, serve, settle};
+use qiao_app::demo::DEMO_PASSWORD;
+use qiao_tests::{Response, Visitor, call, demo_platform, login_token, org_of, registered};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-
-/// A visitor with a cookie jar, like a browser without JavaScript.
-struct Visitor {
-    addr: SocketAddr,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Visitor {
-    fn new(addr: SocketAddr) -> Self {
-        Self {
-            addr,
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, r: &Response) {
-        for (name, value) in &r.headers {
-            if !name.eq_ignore_ascii_case("set-cookie") {
-                continue;
-            }
-            let pair = value.split(';').next().unwrap_or_default();
-            let (k, v) = pair.split_once('=').expect("a cookie");
-            if v.is_empty() || value.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let cookie = self.cookie_header();
-        let headers = [("Cookie", cookie.as_str()), ("Accept", "text/html")];
-        let r = send(self.addr, "GET", path, &headers, None).await;
-        self.keep_cookies(&r);
-        r
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let cookie = self.cookie_header();
-        let headers = [
-            ("Cookie", cookie.as_str()),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ];
-        let body = encode(fields);
-        let r = send(self.addr, "POST", path, &headers, Some(body.as_bytes())).await;
-        self.keep_cookies(&r);
-        r
-    }
-
-    /// Signs in through the `/login` form; returns the session's CSRF token.
-    async fn sign_in(&mut self, email: &str) -> String {
-        let form = self.get("/login").await;
-        let csrf = hidden(&form.body, "csrf");
-        let r = self
-            .post(
-                "/login",
-                &[
-                    ("csrf", &csrf),
-                    ("email", email),
-                    ("password", DEMO_PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{}", r.body);
-        let me = self.get("/me").await;
-        assert_eq!(me.status, 200);
-        hidden(&me.body, "csrf")
-    }
-}
-
-fn encode(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", percent(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn percent(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The value of the page's hidden input `name`.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden {name}: {html}"))
-        + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
 
 fn location(r: &Response) -> &str {
     r.header("location").unwrap_or_default()
-}
-
-/// The platform on the demo data as `qiao demo` prepares it.
-async fn demo_platform() -> (TestDb, Server) {
-    let db = TestDb::sqlite().await.expect("SQLite test database");
-    let config = qiao_app::Config::new(db.dir.clone(), Some(db.url.clone()));
-    let (store, prepared) = qiao_app::demo::prepare(&config, false)
-        .await
-        .expect("the demo data");
-    assert!(matches!(prepared, Prepared::Loaded { .. }));
-    drop(store);
-    let server = serve(&db).await;
-    settle(server.addr).await;
-    (db, server)
 }
 
 const STAFF: &str = "staff@demo.qiao.cn";
@@ -152,7 +28,7 @@ async fn only_staff_see_the_console_and_the_dashboard() {
     }
     for member in ["enterprise@demo.qiao.cn", "university@demo.qiao.cn"] {
         let mut visitor = Visitor::new(addr);
-        let csrf = visitor.sign_in(member).await;
+        let csrf = visitor.sign_in(member, DEMO_PASSWORD).await;
         for path in ["/staff", "/staff/dashboard?year=2026"] {
             let r = visitor.get(path).await;
             assert_eq!(r.status, 403, "{member} {path}");
@@ -170,7 +46,7 @@ async fn only_staff_see_the_console_and_the_dashboard() {
     }
     // Admins are staff too.
     let mut admin = Visitor::new(addr);
-    admin.sign_in("admin@demo.qiao.cn").await;
+    admin.sign_in("admin@demo.qiao.cn", DEMO_PASSWORD).await;
     assert_eq!(admin.get("/staff").await.status, 200);
 }
 
@@ -199,7 +75,7 @@ async fn the_dashboard_shows_the_plans_numbers() {
     let actual = key["actual"].as_f64().unwrap();
 
     let mut staff = Visitor::new(addr);
-    staff.sign_in(STAFF).await;
+    staff.sign_in(STAFF, DEMO_PASSWORD).await;
     let r = staff.get("/staff/dashboard?year=2026").await;
     assert_eq!(r.status, 200, "{}", r.body);
     let html = &r.body;
@@ -293,7 +169,7 @@ async fn staff_approve_an_organization_through_the_form() {
     let org = org_of(addr, &newcomer).await;
 
     let mut staff = Visitor::new(addr);
-    let csrf = staff.sign_in(STAFF).await;
+    let csrf = staff.sign_in(STAFF, DEMO_PASSWORD).await;
     let page = staff.get("/staff").await;
     assert_eq!(page.status, 200);
     assert!(
@@ -366,7 +242,7 @@ async fn staff_decide_on_suggestions_through_the_forms() {
     let (ids, need) = suggestions(addr, &token).await;
 
     let mut staff = Visitor::new(addr);
-    let csrf = staff.sign_in(STAFF).await;
+    let csrf = staff.sign_in(STAFF, DEMO_PASSWORD).await;
     let page = staff.get("/staff").await;
     for id in &ids {
         assert!(

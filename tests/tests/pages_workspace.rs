@@ -6,115 +6,7 @@
 //! (a draft is allowed), CSRF required, other organizations kept out.
 
 use qiao_store::testkit::{TestDb, each_backend};
-use qiao_tests::{Response, Server, call, send, serve, user_with_token};
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
-
-/// A visitor with a cookie jar, like a browser without JavaScript.
-struct Visitor {
-    addr: SocketAddr,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Visitor {
-    fn new(addr: SocketAddr) -> Self {
-        Self {
-            addr,
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, r: &Response) {
-        for (name, value) in &r.headers {
-            if !name.eq_ignore_ascii_case("set-cookie") {
-                continue;
-            }
-            let pair = value.split(';').next().unwrap_or_default();
-            let (k, v) = pair.split_once('=').expect("a cookie");
-            if v.is_empty() || value.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let cookie = self.cookie_header();
-        let headers = [("Cookie", cookie.as_str()), ("Accept", "text/html")];
-        let r = send(self.addr, "GET", path, &headers, None).await;
-        self.keep_cookies(&r);
-        r
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let cookie = self.cookie_header();
-        let headers = [
-            ("Cookie", cookie.as_str()),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ];
-        let body = encode(fields);
-        let r = send(self.addr, "POST", path, &headers, Some(body.as_bytes())).await;
-        self.keep_cookies(&r);
-        r
-    }
-
-    /// Signs in with the form; returns the session's CSRF token.
-    async fn sign_in(&mut self, email: &str) -> String {
-        let form = self.get("/login").await;
-        let csrf = hidden(&form.body, "csrf");
-        let r = self
-            .post(
-                "/login",
-                &[
-                    ("csrf", &csrf),
-                    ("email", email),
-                    ("password", qiao_tests::PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(r.status, 303, "{}", r.body);
-        hidden(&self.get("/me").await.body, "csrf")
-    }
-}
-
-fn encode(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", percent(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn percent(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The value of the page's hidden input `name`.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden {name}: {html}"))
-        + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
+use qiao_tests::{PASSWORD, Response, Server, Visitor, call, hidden, serve, user_with_token};
 
 /// The value attribute of the input with id `f-<name>`.
 fn field_value(html: &str, name: &str) -> Option<String> {
@@ -200,7 +92,7 @@ async fn an_enterprise_member_posts_a_need_through_the_form() {
         let (server, _) = platform(&db).await;
         let addr = server.addr;
         let mut member = Visitor::new(addr);
-        let csrf = member.sign_in("member@example.com").await;
+        let csrf = member.sign_in("member@example.com", PASSWORD).await;
 
         // The workspace says what to do while there is nothing yet.
         let me = member.get("/me").await;
@@ -320,7 +212,7 @@ async fn an_enterprise_member_posts_a_need_through_the_form() {
 
         // Another enterprise's member: as if the need did not exist.
         let mut other = Visitor::new(addr);
-        let other_csrf = other.sign_in("other@example.com").await;
+        let other_csrf = other.sign_in("other@example.com", PASSWORD).await;
         for path in [format!("/me/needs/{id}/edit"), format!("/me/needs/{id}")] {
             let r = other.get(&path).await;
             assert_eq!(r.status, 404, "{path}");
@@ -350,7 +242,7 @@ async fn a_thin_need_is_kept_as_a_draft_until_complete() {
     let (server, staff) = platform(&db).await;
     let addr = server.addr;
     let mut member = Visitor::new(addr);
-    let csrf = member.sign_in("member@example.com").await;
+    let csrf = member.sign_in("member@example.com", PASSWORD).await;
     let thin = [
         ("csrf", csrf.as_str()),
         ("title", "系泊链监测"),
@@ -437,7 +329,7 @@ async fn a_staff_only_need_stays_off_public_lists() {
     let (server, staff) = platform(&db).await;
     let addr = server.addr;
     let mut member = Visitor::new(addr);
-    let csrf = member.sign_in("member@example.com").await;
+    let csrf = member.sign_in("member@example.com", PASSWORD).await;
     let fields = complete(&csrf, "军品配套精密减速器保密需求", "staff_only");
     let r = member.post("/me/needs/new", &fields).await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -482,7 +374,7 @@ async fn a_university_member_lists_a_capability_through_the_form() {
         user_with_token(addr, &admin, member, "university", Some(org)).await;
     }
     let mut prof = Visitor::new(addr);
-    let csrf = prof.sign_in("prof@example.com").await;
+    let csrf = prof.sign_in("prof@example.com", PASSWORD).await;
     let me = prof.get("/me").await.body;
     assert!(me.contains("本机构还没有登记科技成果"), "{me}");
     assert!(me.contains("href=\"/me/capabilities/new\""));
@@ -543,7 +435,7 @@ async fn a_university_member_lists_a_capability_through_the_form() {
 
     // Another university's member cannot edit it.
     let mut rival = Visitor::new(addr);
-    rival.sign_in("rival@example.com").await;
+    rival.sign_in("rival@example.com", PASSWORD).await;
     assert_eq!(
         rival
             .get(&format!("/me/capabilities/{id}/edit"))
