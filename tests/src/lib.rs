@@ -18,4 +18,4 @@ pub use fixtures::{
     approved_org, capability_of, import_jsonl, need_of, organization_named, review,
 };
 pub use server::{Server, serve, serve_another, settle};
-pub use visitor::{Visitor, encode, hidden};
+pub use visitor::{Visitor, encode, field_error, field_value, hidden, location};

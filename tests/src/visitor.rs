@@ -117,3 +117,23 @@ pub fn hidden(html: &str, name: &str) -> String {
         + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
+
+/// The value a form shows in field `name` (the input `id="f-{name}"`).
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let tag_start = html.find(&format!("id=\"f-{name}\""))?;
+    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
+    let start = tag.find("value=\"")? + 7;
+    Some(tag[start..start + tag[start..].find('"')?].to_string())
+}
+
+/// The message shown beside field `name`.
+pub fn field_error(html: &str, name: &str) -> Option<String> {
+    let marker = format!("id=\"f-{name}-error\">");
+    let start = html.find(&marker)? + marker.len();
+    Some(html[start..start + html[start..].find('<')?].to_string())
+}
+
+/// Where a redirect points.
+pub fn location(r: &Response) -> &str {
+    r.header("location").unwrap_or_default()
+}

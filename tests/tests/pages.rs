@@ -3,27 +3,9 @@
 //! `application/x-www-form-urlencoded` with their hidden CSRF field.
 
 use qiao_store::testkit::{TestDb, each_backend};
-use qiao_tests::{Response, Server, Visitor, call, get, hidden, send, serve, user_with_token};
+use qiao_tests::{Server, Visitor, call, get, hidden, send, serve, user_with_token};
+use qiao_tests::{field_error, field_value, location};
 use serde_json::json;
-
-/// The value attribute of the input with id `f-<name>`.
-fn field_value(html: &str, name: &str) -> Option<String> {
-    let tag_start = html.find(&format!("id=\"f-{name}\""))?;
-    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
-    let start = tag.find("value=\"")? + 7;
-    Some(tag[start..start + tag[start..].find('"')?].to_string())
-}
-
-/// The message shown beside field `name`.
-fn field_error(html: &str, name: &str) -> Option<String> {
-    let marker = format!("id=\"f-{name}-error\">");
-    let start = html.find(&marker)? + marker.len();
-    Some(html[start..start + html[start..].find('<')?].to_string())
-}
-
-fn location(r: &Response) -> &str {
-    r.header("location").unwrap_or_default()
-}
 
 /// A server with an admin, and an enterprise member of an approved organization.
 async fn platform(db: &TestDb) -> (Server, String) {

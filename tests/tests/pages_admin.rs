@@ -5,13 +5,10 @@
 //! demo data.
 
 use qiao_app::demo::DEMO_PASSWORD;
-use qiao_tests::{Response, Visitor, call, demo_platform, login_token, send};
+use qiao_tests::location;
+use qiao_tests::{Visitor, call, demo_platform, login_token, send};
 use serde_json::json;
 use std::net::SocketAddr;
-
-fn location(r: &Response) -> &str {
-    r.header("location").unwrap_or_default()
-}
 
 const ADMIN: &str = "admin@demo.qiao.cn";
 const STAFF: &str = "staff@demo.qiao.cn";

@@ -6,23 +6,9 @@
 
 use qiao_store::testkit::{TestDb, each_backend};
 use qiao_tests::{PASSWORD, Visitor, call, hidden, serve, user_with_token};
+use qiao_tests::{field_error, field_value};
 use serde_json::json;
 use std::net::SocketAddr;
-
-/// The value attribute of the input with id `f-<name>`.
-fn field_value(html: &str, name: &str) -> Option<String> {
-    let tag_start = html.find(&format!("id=\"f-{name}\""))?;
-    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
-    let start = tag.find("value=\"")? + 7;
-    Some(tag[start..start + tag[start..].find('"')?].to_string())
-}
-
-/// The message shown beside field `name`.
-fn field_error(html: &str, name: &str) -> Option<String> {
-    let marker = format!("id=\"f-{name}-error\">");
-    let start = html.find(&marker)? + marker.len();
-    Some(html[start..start + html[start..].find('<')?].to_string())
-}
 
 /// The id of the demo event with this external id.
 async fn event_id(addr: SocketAddr, external_id: &str) -> i64 {

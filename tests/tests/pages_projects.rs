@@ -7,13 +7,10 @@
 //! without its CSRF token 403.
 
 use qiao_app::demo::DEMO_PASSWORD;
-use qiao_tests::{Response, Visitor, call, demo_platform, login_token};
+use qiao_tests::location;
+use qiao_tests::{Visitor, call, demo_platform, login_token};
 use serde_json::Value;
 use std::net::SocketAddr;
-
-fn location(r: &Response) -> &str {
-    r.header("location").unwrap_or_default()
-}
 
 const STAFF: &str = "staff@demo.qiao.cn";
 /// A member of 琴岛大学, a partner of a demo project.

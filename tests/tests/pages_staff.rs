@@ -3,13 +3,10 @@
 //! and `/staff/dashboard` (the plan dashboard), on the demo data.
 
 use qiao_app::demo::DEMO_PASSWORD;
-use qiao_tests::{Response, Visitor, call, demo_platform, login_token, org_of, registered};
+use qiao_tests::location;
+use qiao_tests::{Visitor, call, demo_platform, login_token, org_of, registered};
 use serde_json::Value;
 use std::net::SocketAddr;
-
-fn location(r: &Response) -> &str {
-    r.header("location").unwrap_or_default()
-}
 
 const STAFF: &str = "staff@demo.qiao.cn";
 

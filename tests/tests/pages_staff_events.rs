@@ -8,20 +8,8 @@
 
 use qiao_store::testkit::{TestDb, each_backend};
 use qiao_tests::{PASSWORD, Visitor, call, hidden, serve, user_with_token};
+use qiao_tests::{field_error, field_value};
 use serde_json::json;
-
-fn field_value(html: &str, name: &str) -> Option<String> {
-    let tag_start = html.find(&format!("id=\"f-{name}\""))?;
-    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
-    let start = tag.find("value=\"")? + 7;
-    Some(tag[start..start + tag[start..].find('"')?].to_string())
-}
-
-fn field_error(html: &str, name: &str) -> Option<String> {
-    let marker = format!("id=\"f-{name}-error\">");
-    let start = html.find(&marker)? + marker.len();
-    Some(html[start..start + html[start..].find('<')?].to_string())
-}
 
 const ENTERPRISE_ORG: &str = "琴岛海晟重工股份有限公司";
 const UNIVERSITY_ORG: &str = "琴岛海洋大学";

@@ -7,31 +7,13 @@
 
 use qiao_store::testkit::{TestDb, each_backend};
 use qiao_tests::{PASSWORD, Response, Server, Visitor, call, hidden, serve, user_with_token};
-
-/// The value attribute of the input with id `f-<name>`.
-fn field_value(html: &str, name: &str) -> Option<String> {
-    let tag_start = html.find(&format!("id=\"f-{name}\""))?;
-    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
-    let start = tag.find("value=\"")? + 7;
-    Some(tag[start..start + tag[start..].find('"')?].to_string())
-}
-
-/// The message shown beside field `name`.
-fn field_error(html: &str, name: &str) -> Option<String> {
-    let marker = format!("id=\"f-{name}-error\">");
-    let start = html.find(&marker)? + marker.len();
-    Some(html[start..start + html[start..].find('<')?].to_string())
-}
+use qiao_tests::{field_error, field_value, location};
 
 /// The completeness notes shown beside field `name`.
 fn field_gap(html: &str, name: &str) -> Option<String> {
     let marker = format!("id=\"f-{name}-gap\">");
     let start = html.find(&marker)? + marker.len();
     Some(html[start..start + html[start..].find("</div>")?].to_string())
-}
-
-fn location(r: &Response) -> &str {
-    r.header("location").unwrap_or_default()
 }
 
 /// The need id of a redirect to `/me/needs/{id}?saved=…`.
