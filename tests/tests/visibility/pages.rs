@@ -342,6 +342,34 @@ pub async fn detail_pages(w: &World, cells: &mut Cells) {
                     r.status
                 )
             });
+            if l.kind != Need {
+                continue;
+            }
+            // The owner's view in the workspace: staff and the owning
+            // organization's members; nobody else learns anything of it.
+            let own = format!("/me/needs/{}", l.id);
+            let r = call(w.addr, "GET", &own, v.token(), None).await;
+            let owner = !l.deleted
+                && match v.scope {
+                    qiao_core::access::Scope::All => true,
+                    qiao_core::access::Scope::Member(org) => org == l.org,
+                    qiao_core::access::Scope::Public => false,
+                };
+            let ok = if owner {
+                r.status == 200 && r.body.contains(&l.title)
+            } else {
+                r.status != 200 && !r.body.contains(l.word)
+            };
+            cells.check(ok, || {
+                format!(
+                    "GET {own} (page) | {} | {} ({}) | expected {} | got {}",
+                    l.name,
+                    v.name,
+                    w.role(v, l),
+                    if owner { "200" } else { "no page" },
+                    r.status
+                )
+            });
         }
     }
 }

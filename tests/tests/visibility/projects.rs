@@ -150,6 +150,18 @@ pub async fn projects_everywhere(w: &World, cells: &mut Cells) {
             (p["id"].as_i64().unwrap(), partners)
         })
         .collect();
+    // A plan for the staff-only plan reads below.
+    let plan = json!({"name": "2031年计划", "targets": [
+        {"code": "key_projects", "label": "重点产学研合作项目", "target": 10, "unit": "项"}]});
+    let r = call(
+        w.addr,
+        "PUT",
+        "/api/v1/plans/2031",
+        Some(w.staff()),
+        Some(plan),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     for v in &w.viewers {
         let list = call(w.addr, "GET", "/api/v1/projects?limit=100", v.token(), None).await;
         let listed = ids(&parse(&list.body));
@@ -271,6 +283,30 @@ pub async fn projects_everywhere(w: &World, cells: &mut Cells) {
                     p.name,
                     v.name,
                     want == 200
+                )
+            });
+        }
+
+        // The plan's dashboard and annual report, and staff's pages: staff
+        // only (the world's plan year is 2031, so no other test's plan is touched).
+        for (path, page) in [
+            ("/api/v1/plans/2031/dashboard", false),
+            ("/api/v1/plans/2031/report?format=xlsx", false),
+            ("/staff/dashboard?year=2031", true),
+            ("/staff", true),
+            ("/staff/events", true),
+        ] {
+            let r = call(w.addr, "GET", path, v.token(), None).await;
+            let want = match (v.scope, v.token.is_some()) {
+                (Scope::All, _) => 200,
+                (_, true) => 403,
+                (_, false) if page => 303,
+                (_, false) => 401,
+            };
+            cells.check(r.status == want, || {
+                format!(
+                    "GET {path} | {} | expected {want} | got {}",
+                    v.name, r.status
                 )
             });
         }
