@@ -5,6 +5,7 @@ pub mod events;
 pub mod me;
 pub mod my_capabilities;
 pub mod my_needs;
+mod owned;
 pub mod portal;
 // The public portal: search, listing details, the transparency list.
 pub mod key_projects;

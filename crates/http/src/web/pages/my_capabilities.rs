@@ -202,28 +202,13 @@ fn form_page(
     )
 }
 
-/// A university or institute member with an organization: who may list capabilities here.
+/// Who may post here, and which listings they manage: see [`super::owned`].
 fn may_post(who: &qiao_app::Principal) -> bool {
-    who.role == Role::University && who.org_id.is_some()
+    super::owned::may_post(who, Role::University)
 }
 
-/// A capability the signed-in user may manage here (their organization's,
-/// or any for staff); everyone else gets the 404 page.
 async fn managed(s: &AppState, page: &Page, id: i64) -> Result<Value, Response> {
-    let Some(who) = page.principal() else {
-        return Err(see_other(&page.login_url()));
-    };
-    let cap = qiao_app::listings::get::<CapabilityRecord>(&s.app, &page.viewer, id)
-        .await
-        .map_err(|e| page.error(e))?;
-    let own = cap["org_id"]
-        .as_i64()
-        .is_some_and(|o| who.org_id == Some(o));
-    if who.is_staff() || (may_post(who) && own) {
-        Ok(cap)
-    } else {
-        Err(page.problem(StatusCode::NOT_FOUND))
-    }
+    super::owned::managed::<CapabilityRecord>(s, page, id, Role::University).await
 }
 
 /// `GET /me/capabilities/new`.

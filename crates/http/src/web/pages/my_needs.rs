@@ -322,28 +322,13 @@ fn form_page(
     )
 }
 
-/// An enterprise member with an organization: who may post needs here.
+/// Who may post here, and which listings they manage: see [`super::owned`].
 fn may_post(who: &qiao_app::Principal) -> bool {
-    who.role == Role::Enterprise && who.org_id.is_some()
+    super::owned::may_post(who, Role::Enterprise)
 }
 
-/// A need the signed-in user may manage here: their organization's, or any for staff;
-/// everyone else gets the 404 page, as if it did not exist.
 async fn managed_need(s: &AppState, page: &Page, id: i64) -> Result<Value, Response> {
-    let Some(who) = page.principal() else {
-        return Err(see_other(&page.login_url()));
-    };
-    let need = qiao_app::listings::get::<NeedRecord>(&s.app, &page.viewer, id)
-        .await
-        .map_err(|e| page.error(e))?;
-    let own = need["org_id"]
-        .as_i64()
-        .is_some_and(|o| who.org_id == Some(o));
-    if who.is_staff() || (may_post(who) && own) {
-        Ok(need)
-    } else {
-        Err(page.problem(StatusCode::NOT_FOUND))
-    }
+    super::owned::managed::<NeedRecord>(s, page, id, Role::Enterprise).await
 }
 
 /// `GET /me/needs/new`: the empty form.
