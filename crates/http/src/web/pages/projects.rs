@@ -257,6 +257,31 @@ fn labels(states: &[ProjectStatus], lang: Lang) -> String {
 }
 
 /// The project's page with the forms' state.
+/// The project page again with a form's errors beside its fields (422).
+async fn refused(
+    s: &AppState,
+    page: &Page,
+    id: i64,
+    form: &'static str,
+    errors: FieldErrors,
+    typed: Typed,
+) -> Response {
+    let failed = Failed {
+        form,
+        errors,
+        typed,
+    };
+    project_page(
+        s,
+        page,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(failed),
+        None,
+    )
+    .await
+}
+
 async fn project_page(
     s: &AppState,
     page: &Page,
@@ -425,22 +450,7 @@ async fn failed_form(
         return project_page(s, page, id, StatusCode::CONFLICT, None, Some(message)).await;
     }
     match FieldErrors::from_app(e, page.lang) {
-        Ok(errors) => {
-            let failed = Failed {
-                form,
-                errors,
-                typed,
-            };
-            project_page(
-                s,
-                page,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(failed),
-                None,
-            )
-            .await
-        }
+        Ok(errors) => refused(s, page, id, form, errors, typed).await,
         Err(e) => page.error(e),
     }
 }
@@ -525,20 +535,7 @@ pub async fn transition(
         _ => {}
     }
     if !errors.is_empty() {
-        let failed = Failed {
-            form,
-            errors,
-            typed,
-        };
-        return project_page(
-            &s,
-            &page,
-            id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(failed),
-            None,
-        )
-        .await;
+        return refused(&s, &page, id, form, errors, typed).await;
     }
     match s.app.update_project(&who, id, draft).await {
         Ok(_) => see_other(&format!(
@@ -576,20 +573,7 @@ pub async fn add_milestone(
         Err(()) => {
             let mut errors = FieldErrors::default();
             errors.field("due_on", page.text("needform.error.date"));
-            let failed = Failed {
-                form: "milestone",
-                errors,
-                typed,
-            };
-            return project_page(
-                &s,
-                &page,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(failed),
-                None,
-            )
-            .await;
+            return refused(&s, &page, id, "milestone", errors, typed).await;
         }
     };
     let draft = MilestoneDraft {
@@ -639,20 +623,7 @@ pub async fn milestone_done(
         Err(()) => {
             let mut errors = FieldErrors::default();
             errors.field("done_on", page.text("needform.error.date"));
-            let failed = Failed {
-                form: "done",
-                errors,
-                typed,
-            };
-            return project_page(
-                &s,
-                &page,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(failed),
-                None,
-            )
-            .await;
+            return refused(&s, &page, id, "done", errors, typed).await;
         }
     };
     let draft = MilestoneDraft {
