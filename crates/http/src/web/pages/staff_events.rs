@@ -137,6 +137,13 @@ fn event_id(id: &str) -> Option<i64> {
     id.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
+/// Staff, and the event the path names (the 404 page for a malformed id).
+fn staff_event(page: &Page, id: &str) -> Result<(Principal, i64), Box<Response>> {
+    let who = staff_only(page)?;
+    let id = event_id(id).ok_or_else(|| Box::new(page.problem(StatusCode::NOT_FOUND)))?;
+    Ok((who, id))
+}
+
 // ---------------------------------------------------------------- the list
 
 #[derive(Serialize)]
@@ -560,12 +567,9 @@ pub async fn update(
     Path(id): Path<String>,
     Form { page, data }: Form<Vec<(String, String)>>,
 ) -> Response {
-    let who = match staff_only(&page) {
-        Ok(w) => w,
+    let (who, id) = match staff_event(&page, &id) {
+        Ok(found) => found,
         Err(r) => return *r,
-    };
-    let Some(id) = event_id(&id) else {
-        return page.problem(StatusCode::NOT_FOUND);
     };
     let event = match s.app.event(&page.viewer, id).await {
         Ok(e) => e,
@@ -956,12 +960,9 @@ pub async fn propose(
     Path(id): Path<String>,
     Form { page, .. }: Form<NoFields>,
 ) -> Response {
-    let who = match staff_only(&page) {
-        Ok(w) => w,
+    let (who, id) = match staff_event(&page, &id) {
+        Ok(found) => found,
         Err(r) => return *r,
-    };
-    let Some(id) = event_id(&id) else {
-        return page.problem(StatusCode::NOT_FOUND);
     };
     match s
         .app
@@ -982,12 +983,9 @@ pub async fn send(
     Path(id): Path<String>,
     Form { page, .. }: Form<NoFields>,
 ) -> Response {
-    let who = match staff_only(&page) {
-        Ok(w) => w,
+    let (who, id) = match staff_event(&page, &id) {
+        Ok(found) => found,
         Err(r) => return *r,
-    };
-    let Some(id) = event_id(&id) else {
-        return page.problem(StatusCode::NOT_FOUND);
     };
     match s.app.send_meeting_requests(&who, id, None).await {
         Ok(sent) => see_other(&format!(
@@ -1011,12 +1009,9 @@ pub async fn schedule(
     Path(id): Path<String>,
     Form { page, data }: Form<ScheduleForm>,
 ) -> Response {
-    let who = match staff_only(&page) {
-        Ok(w) => w,
+    let (who, id) = match staff_event(&page, &id) {
+        Ok(found) => found,
         Err(r) => return *r,
-    };
-    let Some(id) = event_id(&id) else {
-        return page.problem(StatusCode::NOT_FOUND);
     };
     let mode = match data.mode.as_str() {
         "" | "incremental" => Mode::Incremental,
@@ -1039,12 +1034,9 @@ pub async fn publish(
     Path(id): Path<String>,
     Form { page, .. }: Form<NoFields>,
 ) -> Response {
-    let who = match staff_only(&page) {
-        Ok(w) => w,
+    let (who, id) = match staff_event(&page, &id) {
+        Ok(found) => found,
         Err(r) => return *r,
-    };
-    let Some(id) = event_id(&id) else {
-        return page.problem(StatusCode::NOT_FOUND);
     };
     match s.app.publish_schedule(&who, id).await {
         Ok(n) => see_other(&format!("/staff/events/{id}?done=published&n={n}#grid")),
